@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE := taavon.settings
+
+.PHONY: run test install lint messages bench clean
+
+$(BIN)/taavon: pyproject.toml requirements/lock.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if command -v uv >/dev/null 2>&1; then UV=uv; \
+	  elif $(BIN)/python -m pip install -q uv >/dev/null 2>&1; then UV=$(BIN)/uv; else UV=""; fi; \
+	  if [ -n "$$UV" ]; then \
+	    $$UV pip install -q --python $(BIN)/python -r requirements/lock.txt && \
+	    $$UV pip install -q --python $(BIN)/python --no-deps -e . ; \
+	  else \
+	    $(BIN)/pip install -q -r requirements/lock.txt && $(BIN)/pip install -q --no-deps -e . ; \
+	  fi
+	@touch $@
+
+install: $(BIN)/taavon
+
+run: install
+	$(BIN)/taavon compilemessages --ignore=.venv -v 0
+	$(BIN)/taavon migrate --no-input -v 0
+	$(BIN)/taavon demo --if-empty
+	$(BIN)/taavon serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/taavon compilemessages --ignore=.venv -v 0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check taavon tests bench
+
+messages: install
+	cd taavon && ../$(BIN)/taavon makemessages -l fa --no-obsolete --ignore=static/vendor
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,146 @@
+"""Who may reach what: the one place scoping is decided.
+
+Every page, API endpoint and admin list that shows cooperative data filters it through
+:func:`scope` (query sets) or :func:`can` (one object). Nothing else in the code base decides
+scope. An object is reached through the cooperative it belongs to:
+
+=============  ========================================  =========================
+role           VIEW (private data)                       MANAGE / SUPERVISE
+=============  ========================================  =========================
+officer        the cooperatives granted to them          MANAGE the same
+supervisor     cooperatives in their province            SUPERVISE the same
+analyst        every cooperative                         neither
+administrator  every cooperative                         both, everywhere
+member         nothing private (own memberships only)    neither
+bank officer   nothing private (public register only)    neither
+anonymous      nothing                                   neither
+=============  ========================================  =========================
+
+Objects outside a user's scope are answered with 404 so their existence does not leak; a user
+whose role can never do an action gets 403 (see :func:`require_role`).
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from .models import NATIONAL_ROLES, Role
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    MANAGE = "manage"
+    SUPERVISE = "supervise"
+
+
+# The path from a model to its cooperative: (province field, cooperative id field).
+# Models with a ``cooperative`` foreign key need no entry.
+_SCOPE_FIELDS: dict[str, tuple[str, str]] = {
+    "registry.cooperative": ("province_id", "id"),
+    "audit.auditevent": ("province_id", "cooperative_id"),
+}
+
+
+def scope_fields(model: type[Model]) -> tuple[str, str]:
+    return _SCOPE_FIELDS.get(model._meta.label_lower, ("cooperative__province_id", "cooperative_id"))
+
+
+def _grants(user):
+    if not hasattr(user, "_grant_rows"):
+        user._grant_rows = list(user.grants.values("role", "cooperative_id", "province_id"))
+    return user._grant_rows
+
+
+def cooperative_q(user, action: Action, model: type[Model]) -> Q | None:
+    """The filter selecting the rows of ``model`` that ``user`` may reach for ``action``.
+
+    ``Q()`` means everything; ``None`` means nothing.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    province_field, cooperative_field = scope_fields(model)
+    provinces, cooperatives = set(), set()
+    for grant in _grants(user):
+        role = grant["role"]
+        if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
+            return Q()
+        if role == Role.SUPERVISOR and action in (Action.VIEW, Action.SUPERVISE):
+            provinces.add(grant["province_id"])
+        elif role == Role.OFFICER and action in (Action.VIEW, Action.MANAGE):
+            cooperatives.add(grant["cooperative_id"])
+    if not provinces and not cooperatives:
+        return None
+    q = Q()
+    if provinces:
+        q |= Q(**{f"{province_field}__in": provinces})
+    if cooperatives:
+        q |= Q(**{f"{cooperative_field}__in": cooperatives})
+    return q
+
+
+def scope(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may reach for ``action``."""
+    q = cooperative_q(user, action, queryset.model)
+    if q is None:
+        return queryset.none()
+    return queryset.filter(q) if q else queryset
+
+
+def can(user, action: Action, obj: Model) -> bool:
+    """Whether ``user`` may do ``action`` on ``obj`` (anything scoped through a cooperative)."""
+    q = cooperative_q(user, action, type(obj))
+    if q is None:
+        return False
+    if not q:
+        return True
+    return type(obj)._default_manager.filter(q, pk=obj.pk).exists()
+
+
+def get_scoped_or_404(queryset: QuerySet, user, action: Action = Action.VIEW, **lookup):
+    """The one object matching ``lookup`` inside the user's scope; 404 whether absent or out of scope."""
+    try:
+        return scope(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def has_any_scope(user, action: Action) -> bool:
+    """Whether the user's roles allow ``action`` anywhere at all (pages answer 403 otherwise)."""
+    from taavon.registry.models import Cooperative
+
+    return cooperative_q(user, action, Cooperative) is not None
+
+
+def require_scope(user, action: Action) -> None:
+    """Raise 403 when no role of ``user`` allows ``action`` on any cooperative."""
+    if not has_any_scope(user, action):
+        raise PermissionDenied
+
+
+def require_role(user, *roles) -> None:
+    """Raise 403 unless ``user`` holds one of ``roles``."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(*roles):
+        raise PermissionDenied
+
+
+def scoped_provinces(user, action: Action = Action.VIEW) -> QuerySet:
+    """The provinces whose every cooperative ``user`` may reach for ``action``.
+
+    National reach gives every province, a supervisor their own; a grant on single cooperatives
+    (officers) gives none. Used where no cooperative exists yet, e.g. registering a new one.
+    """
+    from taavon.geo.models import Province
+
+    provinces = Province.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return provinces.none()
+    ids = set()
+    for grant in _grants(user):
+        role = grant["role"]
+        if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
+            return provinces
+        if role == Role.SUPERVISOR and action in (Action.VIEW, Action.SUPERVISE):
+            ids.add(grant["province_id"])
+    return provinces.filter(pk__in=ids)

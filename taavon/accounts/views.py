@@ -1,0 +1,222 @@
+"""Login (members: national code + one-time code; officials: password + one-time code),
+logout, the "my account" page and the API token page. Thin: the work is in services."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
+
+from . import selectors, services
+from .forms import CodeForm, MemberLoginForm, OfficialLoginForm, TokenForm
+from .models import User
+
+PENDING = "taavon_pending_login"
+MEMBER, OFFICIAL = "member", "official"
+
+
+def answers_429(view):
+    """Turn a rate-limit refusal into the project's 429 page (settings.RATELIMIT_VIEW)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Ratelimited as exc:
+            return import_string(settings.RATELIMIT_VIEW)(request, exc)
+
+    return wrapped
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
+def _limit_code_requests(request, national_code: str) -> None:
+    """At most ``CODE_REQUESTS_RATE`` codes per national code, whoever asks."""
+    if is_ratelimited(
+        request,
+        group="taavon.accounts.code-request",
+        key=lambda group, request: national_code,
+        rate=services.CODE_REQUESTS_RATE,
+        increment=True,
+    ):
+        raise Ratelimited
+
+
+def _pending(request) -> dict | None:
+    """The login started in this session (national code entered), while it is still open."""
+    pending = request.session.get(PENDING)
+    if not pending:
+        return None
+    age = timezone.now().timestamp() - pending.get("started", 0)
+    if age > services.PENDING_LOGIN_MINUTES * 60:
+        request.session.pop(PENDING, None)
+        return None
+    return pending
+
+
+def _start_pending(request, *, mode: str, result: services.CodeRequest, user_id=None, next_url="") -> None:
+    request.session[PENDING] = {
+        "national_code": result.national_code,
+        "mode": mode,
+        "user_id": user_id,
+        "next": next_url,
+        "started": timezone.now().timestamp(),
+        # Only ever set in demo mode: the service gives no clear code otherwise.
+        "demo_code": result.demo_code if settings.TAAVON_DEMO else None,
+    }
+
+
+@answers_429
+@ratelimit(group="taavon.accounts.login", key="ip", rate=services.LOGIN_POSTS_PER_IP_RATE, method="POST")
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """Step one: national code (members) or national code and password (officials)."""
+    mode = request.POST.get("mode") or request.GET.get("mode") or MEMBER
+    mode = OFFICIAL if mode == OFFICIAL else MEMBER
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    form_class = OfficialLoginForm if mode == OFFICIAL else MemberLoginForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        national_code = form.cleaned_data["national_code"]
+        try:
+            user = None
+            if mode == OFFICIAL:
+                user = services.check_official_password(
+                    national_code=national_code, password=form.cleaned_data["password"], ip=_client_ip(request)
+                )
+            _limit_code_requests(request, national_code)
+            result = services.request_login_code(national_code=national_code, user=user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            _start_pending(request, mode=mode, result=result, user_id=user.pk if user else None, next_url=next_url)
+            return redirect("accounts:code")
+    return render(request, "accounts/login.html", {"form": form, "mode": mode, "next": next_url})
+
+
+@answers_429
+@ratelimit(group="taavon.accounts.code", key="ip", rate=services.LOGIN_POSTS_PER_IP_RATE, method="POST")
+@require_http_methods(["GET", "POST"])
+def code_view(request):
+    """Step two: the one-time code sent to the mobile on record (or a new code on request)."""
+    pending = _pending(request)
+    if pending is None:
+        messages.info(request, _("Enter your national code first."))
+        return redirect("accounts:login")
+    form, resend_errors = CodeForm(), []
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        _limit_code_requests(request, pending["national_code"])
+        user = None
+        if pending["user_id"]:
+            user = User.objects.filter(pk=pending["user_id"]).first()
+        try:
+            result = services.request_login_code(national_code=pending["national_code"], user=user)
+        except ValidationError as exc:
+            resend_errors = exc.messages
+        else:
+            _start_pending(
+                request, mode=pending["mode"], result=result, user_id=pending["user_id"], next_url=pending["next"]
+            )
+            messages.info(request, _("A new code was requested."))
+            return redirect("accounts:code")
+    elif request.method == "POST":
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.verify_login_code(
+                    national_code=pending["national_code"],
+                    code=form.cleaned_data["code"],
+                    user_id=pending["user_id"],
+                    ip=_client_ip(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                next_url = request.session.pop(PENDING)["next"]
+                login(request, user, backend=services.LOGIN_BACKEND)  # rotates the session key
+                messages.success(request, _("You are logged in."))
+                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    context = {
+        "form": form,
+        "mode": pending["mode"],
+        "sent_message": services.code_sent_message(),
+        "demo_code": pending.get("demo_code") if settings.TAAVON_DEMO else None,
+        "resend_seconds": services.CODE_RESEND_SECONDS,
+        "resend_errors": resend_errors,
+    }
+    return render(request, "accounts/code.html", context)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, _("You have logged out."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def me_view(request):
+    """My account: who I am, my roles and how far each reaches."""
+    context = {
+        "roles": selectors.role_scopes(request.user),
+        "active_tokens": selectors.tokens_of(request.user).filter(revoked_at__isnull=True).count(),
+    }
+    return render(request, "accounts/me.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_view(request):
+    """The user's API tokens; a new token is shown once, in the answer to the POST that made it."""
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            row, new_token = services.create_api_token(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = TokenForm()
+    context = {
+        "form": form,
+        "tokens": selectors.tokens_of(request.user),
+        "new_token": new_token,
+        "api_docs": reverse("api:openapi-view"),
+    }
+    response = render(request, "accounts/tokens.html", context)
+    if new_token:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def revoke_token_view(request, token_id: int):
+    token = selectors.get_own_token_or_404(request.user, token_id)
+    services.revoke_api_token(token=token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")

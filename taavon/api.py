@@ -1,0 +1,53 @@
+"""The HTTP API at ``/api/v1``: one NinjaAPI, one router per app.
+
+Machine clients authenticate with ``Authorization: Bearer <token>`` (per-user API tokens);
+browsers with their session. Endpoints call the same services and selectors as the pages.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from taavon.accounts.api import router as accounts_router
+from taavon.accounts.auth import api_auth
+from taavon.core.errors import error_messages
+from taavon.registry.api import router as registry_router
+from taavon.registry.import_api import router as import_router
+from taavon.registry.public_api import router as public_router
+from taavon.rules.api import router as rules_router
+
+api = NinjaAPI(
+    title="Taavon API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    description="The comprehensive and smart cooperatives platform. Authenticate with a bearer API token.",
+)
+
+api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
+api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
+api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
+api.add_router("/public", public_router, tags=["public register"])
+api.add_router("/rules", rules_router, tags=["legal rules"])
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": _("The data is not valid."), "errors": error_messages(exc)}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("Authentication required.")}, status=401)

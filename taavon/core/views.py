@@ -1,0 +1,34 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from taavon.accounts.models import Role
+
+
+def home(request):
+    """Landing page: the public search for everyone, the user's own work areas once logged in."""
+    context = {}
+    if request.user.is_authenticated:
+        from taavon.registry import selectors
+
+        context["my_memberships"] = selectors.memberships_of_user(request.user)
+        if request.user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR):
+            context["can_list_cooperatives"] = True
+    return render(request, "core/home.html", context)
+
+
+def forbidden(request, exception=None):
+    return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you.")}, status=404)
+
+
+def rate_limited(request, exception=None):
+    return render(request, "core/error.html", {"title": _("Too many requests"), "message": _("Too many requests. Please wait a minute and try again.")}, status=429)
+
+
+def health(request):
+    """Liveness check for load balancers: answers without touching the session."""
+    return HttpResponse("ok", content_type="text/plain")

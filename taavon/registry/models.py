@@ -1,0 +1,328 @@
+"""The cooperative registry: cooperatives, the people in them, their governing bodies.
+
+Stored text keeps what the user typed; each searchable or unique name also has a ``*_key``
+column holding :func:`taavon.core.persian.normalize` of it, kept current by ``save``.
+Money is in rials, as whole numbers.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from taavon.core.identifiers import validate_legal_national_id, validate_mobile, validate_national_code
+from taavon.core.persian import normalize
+
+
+class Sector(models.TextChoices):
+    PRODUCTION = "production", _("Production")
+    DISTRIBUTION = "distribution", _("Distribution")
+    MULTIPURPOSE = "multipurpose", _("Multipurpose")
+
+
+class Activity(models.TextChoices):
+    AGRICULTURE = "agriculture", _("Agriculture")
+    LIVESTOCK = "livestock", _("Livestock")
+    FISHING = "fishing", _("Fishing")
+    INDUSTRY = "industry", _("Industry")
+    MINING = "mining", _("Mining")
+    CONSTRUCTION = "construction", _("Construction")
+    CONSUMER = "consumer", _("Consumer")
+    HOUSING = "housing", _("Housing")
+    CREDIT = "credit", _("Credit")
+    SERVICES = "services", _("Services")
+    SUPPLY = "supply", _("Members' supply")
+    MULTIPURPOSE = "multipurpose", _("Multipurpose")
+
+
+SECTOR_OF_ACTIVITY = {
+    Activity.AGRICULTURE: Sector.PRODUCTION,
+    Activity.LIVESTOCK: Sector.PRODUCTION,
+    Activity.FISHING: Sector.PRODUCTION,
+    Activity.INDUSTRY: Sector.PRODUCTION,
+    Activity.MINING: Sector.PRODUCTION,
+    Activity.CONSTRUCTION: Sector.PRODUCTION,
+    Activity.CONSUMER: Sector.DISTRIBUTION,
+    Activity.HOUSING: Sector.DISTRIBUTION,
+    Activity.CREDIT: Sector.DISTRIBUTION,
+    Activity.SERVICES: Sector.DISTRIBUTION,
+    Activity.SUPPLY: Sector.DISTRIBUTION,
+    Activity.MULTIPURPOSE: Sector.MULTIPURPOSE,
+}
+
+
+class LegalType(models.TextChoices):
+    """The type that sets the legal minimum and maximum of members (rules: members.limits_by_type)."""
+
+    EMPLOYMENT = "employment", _("Employment-creating")
+    TRADE = "trade", _("Trade / professional")
+    BORDER = "border", _("Border residents")
+    STUDENT = "student", _("School students")
+    HOUSING = "housing", _("Housing")
+    CONSUMER = "consumer", _("Consumer")
+    CREDIT = "credit", _("Credit")
+    RURAL = "rural", _("Rural comprehensive")
+    UNION = "union", _("Union")
+
+
+class MembershipType(models.TextChoices):
+    OPEN = "open", _("Open (general)")
+    RESTRICTED = "restricted", _("Restricted (specific group)")
+
+
+class CooperativeStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    LIQUIDATION = "liquidation", _("Under liquidation")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class Cooperative(models.Model):
+    """A registered cooperative (or union of cooperatives)."""
+
+    name = models.CharField(_("name"), max_length=250)
+    name_key = models.CharField(max_length=250, db_index=True, editable=False)
+    national_id = models.CharField(
+        _("national ID"), max_length=11, unique=True, validators=[validate_legal_national_id]
+    )
+    registration_number = models.CharField(_("registration number"), max_length=30)
+    registration_date = models.DateField(_("registration date"))
+    registration_office = models.CharField(_("registration office"), max_length=150, blank=True)
+    province = models.ForeignKey("geo.Province", on_delete=models.PROTECT, verbose_name=_("province"))
+    county = models.ForeignKey("geo.County", on_delete=models.PROTECT, verbose_name=_("county"))
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, editable=False)
+    membership_type = models.CharField(_("membership type"), max_length=20, choices=MembershipType.choices)
+    membership_group = models.CharField(_("membership group"), max_length=100, blank=True)
+    legal_type = models.CharField(_("legal type"), max_length=20, choices=LegalType.choices)
+    isic_code = models.CharField(_("ISIC code"), max_length=6, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CooperativeStatus.choices, default=CooperativeStatus.ACTIVE
+    )
+    fiscal_year_end_month = models.PositiveSmallIntegerField(
+        _("fiscal year end month (Jalali)"), default=12, help_text=_("1 = Farvardin … 12 = Esfand")
+    )
+    authorised_capital = models.BigIntegerField(_("authorised capital (rials)"))
+    paid_in_capital = models.BigIntegerField(_("paid-in capital (rials)"))
+    employees = models.PositiveIntegerField(_("employees"), default=0)
+    knowledge_based_certificate = models.CharField(_("knowledge-based certificate number"), max_length=50, blank=True)
+    knowledge_based_expires_on = models.DateField(_("knowledge-based certificate expiry"), null=True, blank=True)
+    brands = models.JSONField(_("brands"), default=list, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.CharField(_("address"), max_length=400, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    # Kept by registry.services whenever memberships change: counting 20 million rows per
+    # search page would be too slow.
+    member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        ordering = ["name_key"]
+        indexes = [
+            models.Index(fields=["province", "status"]),
+            models.Index(fields=["activity"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize(self.name)
+        self.sector = SECTOR_OF_ACTIVITY[self.activity]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = set(update_fields) | {"name_key", "sector"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_knowledge_based(self) -> bool:
+        from django.utils import timezone
+
+        return bool(
+            self.knowledge_based_certificate
+            and (self.knowledge_based_expires_on is None or self.knowledge_based_expires_on >= timezone.localdate())
+        )
+
+
+class StatusChange(models.Model):
+    """A dated change of a cooperative's status; the latest one is ``Cooperative.status``."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=20, choices=CooperativeStatus.choices)
+    effective_on = models.DateField(_("effective on"))
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-effective_on", "-id"]
+
+    def __str__(self):
+        return f"{self.cooperative_id}: {self.status} ({self.effective_on})"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "f", _("Female")
+    MALE = "m", _("Male")
+
+
+class Person(models.Model):
+    """A natural person, once across all cooperatives, identified by national code."""
+
+    national_code = models.CharField(_("national code"), max_length=10, unique=True, validators=[validate_national_code])
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    name_key = models.CharField(max_length=201, editable=False)
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize(self.full_name)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    LEFT = "left", _("Left")
+
+
+class Membership(models.Model):
+    """A person's membership of a cooperative: shares, dates, status and verification."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    membership_number = models.CharField(_("membership number"), max_length=20, blank=True)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    shares_held = models.BigIntegerField(_("shares held (rials)"), default=0)
+    shares_paid = models.BigIntegerField(_("shares paid (rials)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "person"], name="one_membership_per_person"),
+            models.CheckConstraint(name="paid_not_above_held", condition=models.Q(shares_paid__lte=models.F("shares_held"))),
+        ]
+        indexes = [models.Index(fields=["cooperative", "status"])]
+
+    def __str__(self):
+        return f"{self.person} · {self.cooperative}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class Body(models.TextChoices):
+    BOARD = "board", _("Board of directors")
+    MANAGEMENT = "management", _("Management")
+    INSPECTION = "inspection", _("Inspectors")
+
+
+class PositionRole(models.TextChoices):
+    CHAIR = "chair", _("Chair of the board")
+    VICE_CHAIR = "vice_chair", _("Vice-chair of the board")
+    SECRETARY = "secretary", _("Secretary of the board")
+    BOARD_MEMBER = "board_member", _("Board member")
+    ALTERNATE = "alternate", _("Alternate board member")
+    MANAGING_DIRECTOR = "managing_director", _("Managing director")
+    INSPECTOR = "inspector", _("Inspector")
+    ALTERNATE_INSPECTOR = "alternate_inspector", _("Alternate inspector")
+
+
+BODY_OF_ROLE = {
+    PositionRole.CHAIR: Body.BOARD,
+    PositionRole.VICE_CHAIR: Body.BOARD,
+    PositionRole.SECRETARY: Body.BOARD,
+    PositionRole.BOARD_MEMBER: Body.BOARD,
+    PositionRole.ALTERNATE: Body.BOARD,
+    PositionRole.MANAGING_DIRECTOR: Body.MANAGEMENT,
+    PositionRole.INSPECTOR: Body.INSPECTION,
+    PositionRole.ALTERNATE_INSPECTOR: Body.INSPECTION,
+}
+PRINCIPAL_BOARD_ROLES = {PositionRole.CHAIR, PositionRole.VICE_CHAIR, PositionRole.SECRETARY, PositionRole.BOARD_MEMBER}
+
+
+class Position(models.Model):
+    """A seat on the board, the managing directorship or an inspectorship, with its term."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="positions")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="positions")
+    role = models.CharField(_("role"), max_length=30, choices=PositionRole.choices)
+    body = models.CharField(_("body"), max_length=20, choices=Body.choices, editable=False)
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["body", "role", "term_start"]
+        indexes = [models.Index(fields=["cooperative", "body"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.person}"
+
+    def save(self, *args, **kwargs):
+        self.body = BODY_OF_ROLE[self.role]
+        super().save(*args, **kwargs)
+
+
+class ImportBatch(models.Model):
+    """An uploaded member file, parsed and held for the officer's review.
+
+    Nothing reaches the register until :func:`taavon.registry.imports.confirm_member_import`;
+    then every valid row goes in one transaction.
+    """
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="import_batches")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEW)
+    valid_rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    total_rows = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"

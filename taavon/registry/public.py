@@ -1,0 +1,227 @@
+"""Reads for the public register: what anyone may know about a cooperative, without logging in.
+
+Only public facts leave this module: the cooperative's registration, place, activity, status
+with its dated history, knowledge-based certificate, brands, and the *names and roles* of its
+board, managing director and inspectors. People are handed out as plain ``{"name", "role"}``
+dictionaries, never as model objects, so no page or API answer built from here can show a
+national code, mobile number or any other personal detail.
+
+Search is ranked: the whole normalised query equal to the name key first, then names starting
+with it, then names containing every word of it; ties by name. The filters are ``name_key LIKE
+'%word%'`` (``__contains`` on the already case-folded key, not ``__icontains``), which PostgreSQL
+answers from the ``pg_trgm`` GIN index on ``name_key`` (migration ``0002_trigram_search``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from taavon.core.persian import normalize, search_tokens, to_ascii_digits
+
+from .models import BODY_OF_ROLE, Cooperative, Position, PositionRole, StatusChange
+
+__all__ = [
+    "PublicProfile",
+    "board_of",
+    "filings_on_time",
+    "last_assembly_date",
+    "normalize_national_id",
+    "public_profile",
+    "search_cooperatives",
+    "status_history_of",
+]
+
+_NATIONAL_ID = re.compile(r"\d{11}")
+_SEPARATORS = re.compile(r"[\s\-\u200c\u200e\u200f]+")
+# Board first (chair, vice-chair, secretary, members, alternates), then management, then inspectors.
+_ROLE_ORDER = [
+    PositionRole.CHAIR,
+    PositionRole.VICE_CHAIR,
+    PositionRole.SECRETARY,
+    PositionRole.BOARD_MEMBER,
+    PositionRole.ALTERNATE,
+    PositionRole.MANAGING_DIRECTOR,
+    PositionRole.INSPECTOR,
+    PositionRole.ALTERNATE_INSPECTOR,
+]
+
+
+def normalize_national_id(text: object) -> str | None:
+    """The 11 ASCII digits of a legal national ID typed with any digits, spaces or dashes; else None."""
+    compact = _SEPARATORS.sub("", to_ascii_digits(text or ""))
+    return compact if _NATIONAL_ID.fullmatch(compact) else None
+
+
+def search_cooperatives(q: str = "", province=None, activity=None, status=None) -> QuerySet[Cooperative]:
+    """Cooperatives matching ``q`` (a name, or a national ID in any digits), ranked, with filters.
+
+    ``province`` is a Province, its id (int) or its code (text); ``activity`` and ``status`` are
+    choice values. An empty ``q`` lists everything in name order. The query set carries a
+    ``rank`` annotation (0 exact, 1 prefix, 2 contains) and has province and county joined.
+    """
+    qs = Cooperative.objects.select_related("province", "county").defer("description", "address", "brands")
+    if province:
+        if hasattr(province, "pk"):
+            qs = qs.filter(province=province)
+        elif isinstance(province, int):
+            qs = qs.filter(province_id=province)
+        else:
+            qs = qs.filter(province__code=to_ascii_digits(province).strip())
+    if activity:
+        qs = qs.filter(activity=activity)
+    if status:
+        qs = qs.filter(status=status)
+
+    national_id = normalize_national_id(q)
+    if national_id:
+        return qs.filter(national_id=national_id).annotate(rank=Value(0, output_field=IntegerField()))
+    key = normalize(q)
+    if not key:
+        return qs.annotate(rank=Value(2, output_field=IntegerField())).order_by("name_key", "pk")
+    for token in search_tokens(q):
+        qs = qs.filter(name_key__contains=token)
+    rank = Case(
+        When(name_key=key, then=Value(0)),
+        When(name_key__startswith=key, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(rank=rank).order_by("rank", "name_key", "pk")
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def last_assembly_date(cooperative: Cooperative) -> datetime.date | None:
+    """The date of the cooperative's last general assembly, or None when none is recorded.
+
+    This is the hook the assemblies app fills: until it records assemblies there are none,
+    and the public page says so.
+    """
+    return None
+
+
+def filings_on_time(cooperative: Cooperative) -> bool | None:
+    """Whether the cooperative's statutory filings (financial statements, assembly minutes) were
+    made on time: True or False once the filings app records them, None while none are recorded.
+
+    This is the hook the filings app fills; until then the public page says "no filings recorded".
+    """
+    return None
+
+
+def board_of(cooperative: Cooperative, on: datetime.date | None = None) -> list[dict]:
+    """Current holders of board, management and inspection positions: ``{"name", "role",
+    "role_label", "body", "body_label"}`` only.
+
+    A position counts while it has not ended (holders stay in office after their term until they
+    are replaced).
+    """
+    positions = (
+        Position.objects.filter(cooperative=cooperative, ended_on__isnull=True, term_start__lte=on or timezone.localdate())
+        .values_list("role", "person__first_name", "person__last_name")
+    )
+    order = {role: i for i, role in enumerate(_ROLE_ORDER)}
+    rows = sorted(positions, key=lambda r: (order.get(r[0], len(order)), r[2], r[1]))
+    out = []
+    for role, first, last in rows:
+        choice = PositionRole(role)
+        body = BODY_OF_ROLE[choice]
+        out.append(
+            {
+                "name": f"{first} {last}".strip(),
+                "role": role,
+                "role_label": str(choice.label),
+                "body": str(body.value),
+                "body_label": str(body.label),
+            }
+        )
+    return out
+
+
+def status_history_of(cooperative: Cooperative) -> list[dict]:
+    """Dated status changes, newest first: ``{"status", "status_label", "effective_on"}``.
+
+    The recorded reason and who entered the change stay private.
+    """
+    rows = StatusChange.objects.filter(cooperative=cooperative).order_by("-effective_on", "-id")
+    return [
+        {"status": s.status, "status_label": str(s.get_status_display()), "effective_on": s.effective_on}
+        for s in rows.only("status", "effective_on")
+    ]
+
+
+@dataclass
+class PublicProfile:
+    """Everything the public page and the public API show about one cooperative."""
+
+    name: str
+    national_id: str
+    registration_number: str
+    registration_date: datetime.date
+    registration_office: str
+    province: str
+    province_code: str
+    county: str
+    activity: str
+    activity_label: str
+    sector_label: str
+    membership_type: str
+    membership_type_label: str
+    status: str
+    status_label: str
+    member_count: int
+    knowledge_based: bool
+    knowledge_based_certificate: str
+    knowledge_based_expires_on: datetime.date | None
+    brands: list[str] = field(default_factory=list)
+    status_history: list[dict] = field(default_factory=list)
+    board: list[dict] = field(default_factory=list)
+    last_assembly_date: datetime.date | None = None
+    filings_on_time: bool | None = None
+
+
+def public_profile(national_id: object) -> PublicProfile | None:
+    """The public profile of the cooperative with this national ID (any digits), or None."""
+    code = normalize_national_id(national_id)
+    if code is None:
+        return None
+    coop = Cooperative.objects.select_related("province", "county").filter(national_id=code).first()
+    if coop is None:
+        return None
+    brands = []
+    for brand in coop.brands if isinstance(coop.brands, list) else []:
+        name = brand.get("name", "") if isinstance(brand, dict) else brand
+        if name:
+            brands.append(str(name))
+    return PublicProfile(
+        name=coop.name,
+        national_id=coop.national_id,
+        registration_number=coop.registration_number,
+        registration_date=coop.registration_date,
+        registration_office=coop.registration_office,
+        province=coop.province.name,
+        province_code=coop.province.code,
+        county=coop.county.name,
+        activity=coop.activity,
+        activity_label=str(coop.get_activity_display()),
+        sector_label=str(coop.get_sector_display()),
+        membership_type=coop.membership_type,
+        membership_type_label=str(coop.get_membership_type_display()),
+        status=coop.status,
+        status_label=str(coop.get_status_display()),
+        member_count=coop.member_count,
+        knowledge_based=coop.is_knowledge_based,
+        knowledge_based_certificate=coop.knowledge_based_certificate,
+        knowledge_based_expires_on=coop.knowledge_based_expires_on,
+        brands=brands,
+        status_history=status_history_of(coop),
+        board=board_of(coop),
+        last_assembly_date=last_assembly_date(coop),
+        filings_on_time=filings_on_time(coop),
+    )

@@ -1,0 +1,273 @@
+"""Reads of the registry, shared by pages, API and jobs."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from taavon.accounts.scoping import Action, can, has_any_scope, scope
+from taavon.audit.models import AuditEvent
+from taavon.core.jalali import format_jalali
+from taavon.core.persian import language_uses_persian_digits, search_tokens, to_ascii_digits
+
+from . import rules_checks
+from .models import Cooperative, Membership, MembershipStatus, Position, StatusChange
+
+
+def memberships_of_user(user):
+    """The memberships of the person linked to ``user`` (none for users without a person)."""
+    if not user.person_id:
+        return Membership.objects.none()
+    return Membership.objects.filter(person_id=user.person_id).select_related("cooperative")
+
+
+# --------------------------------------------------------------------------- reach
+
+
+def cooperative_for(user, pk, *actions: Action) -> Cooperative:
+    """The cooperative ``pk`` if ``user`` may do one of ``actions`` on it.
+
+    403 when no role of the user allows any of ``actions`` anywhere, or when the user may see the
+    cooperative but not act on it; 404 when the cooperative is absent or outside the user's reach.
+    """
+    actions = actions or (Action.VIEW,)
+    if not any(has_any_scope(user, action) for action in actions):
+        raise PermissionDenied
+    base = Cooperative.objects.select_related("province", "county")
+    for action in actions:
+        found = scope(base, user, action).filter(pk=pk).first()
+        if found is not None:
+            return found
+    if scope(Cooperative.objects.all(), user, Action.VIEW).filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def can_edit(user, cooperative: Cooperative) -> bool:
+    """Officers of the cooperative (MANAGE) and its supervisors and administrators (SUPERVISE)."""
+    return can(user, Action.MANAGE, cooperative) or can(user, Action.SUPERVISE, cooperative)
+
+
+def can_supervise(user, cooperative: Cooperative) -> bool:
+    return can(user, Action.SUPERVISE, cooperative)
+
+
+def can_see_audit(user, cooperative: Cooperative) -> bool:
+    """Audit history: supervisors of the province, administrators and the cooperative's officers."""
+    return can_edit(user, cooperative)
+
+
+# --------------------------------------------------------------------------- cooperatives
+
+
+def cooperative_list(
+    *,
+    user,
+    q: str = "",
+    province=None,
+    activity: str = "",
+    status: str = "",
+    legal_type: str = "",
+) -> QuerySet[Cooperative]:
+    """Cooperatives ``user`` may view, filtered. ``q`` matches the normalised name, national ID or
+    registration number; ``province`` is a Province, its id (int) or its code (text)."""
+    qs = scope(Cooperative.objects.select_related("province", "county"), user, Action.VIEW)
+    q = (q or "").strip()
+    if q:
+        digits = to_ascii_digits(q).replace(" ", "").replace("-", "")
+        # Every word of the query somewhere in the name, in any order.
+        match = Q()
+        for token in search_tokens(q):
+            match &= Q(name_key__contains=token)
+        if digits.isdigit():
+            match |= Q(national_id=digits) | Q(registration_number=digits)
+        qs = qs.filter(match)
+    if province:
+        if hasattr(province, "pk") or isinstance(province, int):
+            qs = qs.filter(province=province)
+        else:
+            qs = qs.filter(province__code=to_ascii_digits(province).strip())
+    if activity:
+        qs = qs.filter(activity=activity)
+    if status:
+        qs = qs.filter(status=status)
+    if legal_type:
+        qs = qs.filter(legal_type=legal_type)
+    return qs.order_by("name_key", "pk")
+
+
+def status_history(cooperative: Cooperative) -> QuerySet[StatusChange]:
+    """Status changes, newest first (by effective date, then by entry order)."""
+    return cooperative.status_changes.select_related("changed_by").order_by("-effective_on", "-id")
+
+
+def compliance(cooperative: Cooperative) -> list[rules_checks.Check]:
+    return rules_checks.compliance(cooperative)
+
+
+# --------------------------------------------------------------------------- members
+
+
+def members_of(cooperative: Cooperative, *, q: str = "", status: str = "") -> QuerySet[Membership]:
+    """Memberships of ``cooperative``; ``q`` matches the national code (prefix) or the normalised name."""
+    qs = Membership.objects.filter(cooperative=cooperative).select_related("person", "verified_by")
+    q = (q or "").strip()
+    if q:
+        digits = to_ascii_digits(q).replace(" ", "").replace("-", "")
+        if digits.isdigit():
+            qs = qs.filter(Q(person__national_code__startswith=digits) | Q(membership_number=digits))
+        else:
+            for token in search_tokens(q):
+                qs = qs.filter(person__name_key__contains=token)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("person__last_name", "person__first_name", "pk")
+
+
+def membership_of(cooperative: Cooperative, pk) -> Membership:
+    """One membership of ``cooperative`` (404 otherwise)."""
+    found = members_of(cooperative).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def unverified_member_count(cooperative: Cooperative) -> int:
+    """Members still in the cooperative (active or suspended) not yet verified by the provincial office."""
+    return (
+        Membership.objects.filter(cooperative=cooperative, verified_at__isnull=True)
+        .exclude(status=MembershipStatus.LEFT)
+        .count()
+    )
+
+
+def all_members_verified(cooperative: Cooperative) -> bool:
+    """Whether every member is verified (rule assembly.electronic_requires_all_verified); False with no members."""
+    has_members = Membership.objects.filter(cooperative=cooperative).exclude(status=MembershipStatus.LEFT).exists()
+    return has_members and unverified_member_count(cooperative) == 0
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def positions_of(cooperative: Cooperative, *, current: bool | None = None) -> QuerySet[Position]:
+    """Positions of ``cooperative``; ``current=True`` only those not ended, ``False`` only ended ones."""
+    qs = Position.objects.filter(cooperative=cooperative).select_related("person")
+    if current is True:
+        qs = qs.filter(ended_on__isnull=True)
+    elif current is False:
+        qs = qs.filter(ended_on__isnull=False)
+    return qs.order_by("body", "role", "term_start", "pk")
+
+
+def position_of(cooperative: Cooperative, pk) -> Position:
+    found = positions_of(cooperative).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_history(cooperative: Cooperative) -> QuerySet[AuditEvent]:
+    """Audit events about ``cooperative`` and everything in it, newest first."""
+    return AuditEvent.objects.filter(cooperative_id=cooperative.pk).select_related("actor").order_by("-at", "-id")
+
+
+ACTION_LABELS = {
+    "cooperative.create": _("Registered the cooperative"),
+    "cooperative.update": _("Edited the cooperative"),
+    "cooperative.status_change": _("Changed the status"),
+    "person.create": _("Registered a person"),
+    "person.update": _("Completed a person's details"),
+    "membership.create": _("Added a member"),
+    "membership.update": _("Edited a membership"),
+    "membership.leave": _("Marked a member as left"),
+    "membership.verify": _("Verified a member"),
+    "membership.verify_all": _("Verified all members"),
+    "position.create": _("Added a position"),
+    "position.end": _("Ended a position"),
+    "cooperative.admin_change": _("Corrected the cooperative in the back office"),
+    "person.admin_change": _("Corrected a person in the back office"),
+    "cooperative.admin_delete": _("Deleted in the back office"),
+}
+FIELD_LABELS = {
+    "unverified": _("members not verified"),
+    "effective_on": _("effective on"),
+    "reason": _("reason"),
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An audit event as shown on the page: who, when, what, and each field before → after."""
+
+    event: AuditEvent
+    label: str
+    changes: list[Change]
+
+
+def _model_field(object_type: str, attname: str):
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+    for field in model._meta.concrete_fields:
+        if field.attname == attname or field.name == attname:
+            return field
+    try:
+        return model._meta.get_field(attname)
+    except FieldDoesNotExist:
+        return None
+
+
+EMPTY = "—"
+
+
+def _shown(field, value):
+    """A stored audit value in the form people read: choice labels, Jalali dates, a dash for nothing."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if field is not None and getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if field is not None and field.is_relation and field.related_model is not None:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return format_jalali(moment, with_time=True, persian_digits=language_uses_persian_digits())
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return format_jalali(datetime.date.fromisoformat(value), persian_digits=language_uses_persian_digits())
+        except ValueError:
+            return value
+    return value
+
+
+def describe_event(event: AuditEvent) -> EventView:
+    """``event`` with a readable action label and its changed fields named as on the forms."""
+    changes = []
+    for attname, before, after in event.changes():
+        field = _model_field(event.object_type, attname)
+        label = FIELD_LABELS.get(attname) or (field.verbose_name if field is not None else attname)
+        changes.append(Change(str(label), _shown(field, before), _shown(field, after)))
+    return EventView(event, str(ACTION_LABELS.get(event.action, event.action)), changes)

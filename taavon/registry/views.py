@@ -1,0 +1,400 @@
+"""Officer and supervisor pages of the registry. Thin: reach through
+:func:`taavon.registry.selectors.cooperative_for`, reads from selectors, writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from taavon.accounts.scoping import Action, require_scope, scoped_provinces
+from taavon.geo.models import County
+
+from . import selectors, services
+from .forms import (
+    CooperativeFilterForm,
+    CooperativeForm,
+    EndPositionForm,
+    LeaveForm,
+    MemberAddForm,
+    MembershipForm,
+    PositionForm,
+    StatusChangeForm,
+)
+from .models import Body
+
+LIST_PAGE_SIZE = 25
+MEMBERS_PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 20
+EDITORS = (Action.MANAGE, Action.SUPERVISE)
+
+
+def _detail_url(coop, anchor: str = "") -> str:
+    return reverse("registry:detail", args=[coop.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _form_page(request, *, form, title, cooperative=None, submit=None, intro="", status=200):
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": title,
+            "cooperative": cooperative,
+            "submit_label": submit or _("Save"),
+            "intro": intro,
+            "cancel_url": _detail_url(cooperative) if cooperative else reverse("registry:list"),
+        },
+        status=status,
+    )
+
+
+def _paginate(request, queryset, *, size: int, param: str, base_url: str = ""):
+    """A page of ``queryset`` from ``?<param>=``, with ``previous_url``/``next_url`` keeping the other filters."""
+    page = Paginator(queryset, size).get_page(request.GET.get(param))
+
+    def link(number):
+        query = request.GET.copy()
+        query[param] = number
+        return f"{base_url}?{query.urlencode()}"
+
+    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = link(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+# --------------------------------------------------------------------------- cooperatives
+
+
+@login_required
+@require_GET
+def cooperative_list(request):
+    require_scope(request.user, Action.VIEW)
+    form = CooperativeFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cooperatives = selectors.cooperative_list(
+        user=request.user,
+        q=filters.get("q", ""),
+        province=filters.get("province"),
+        activity=filters.get("activity", ""),
+        status=filters.get("status", ""),
+        legal_type=filters.get("legal_type", ""),
+    )
+    page = _paginate(request, cooperatives, size=LIST_PAGE_SIZE, param="page")
+    return render(
+        request,
+        "registry/list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_create": scoped_provinces(request.user, Action.SUPERVISE).exists(),
+        },
+    )
+
+
+def _members_context(request, coop) -> dict:
+    q = request.GET.get("member_q", "").strip()
+    base_url = reverse("registry:members", args=[coop.pk])
+    page = _paginate(
+        request, selectors.members_of(coop, q=q), size=MEMBERS_PAGE_SIZE, param="member_page", base_url=base_url
+    )
+    return {"members_page": page, "member_q": q}
+
+
+def _audit_context(request, coop) -> dict:
+    base_url = reverse("registry:audit", args=[coop.pk])
+    page = _paginate(request, selectors.audit_history(coop), size=AUDIT_PAGE_SIZE, param="audit_page", base_url=base_url)
+    return {"audit_page": page, "audit_events": [selectors.describe_event(event) for event in page]}
+
+
+@login_required
+@require_GET
+def cooperative_detail(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, Action.VIEW)
+    positions = selectors.positions_of(coop, current=True)
+    checks = selectors.compliance(coop)
+    context = {
+        "cooperative": coop,
+        "checks": checks,
+        "failing_checks": [check for check in checks if not check.passed],
+        "status_history": selectors.status_history(coop),
+        "board": [p for p in positions if p.body == Body.BOARD],
+        "management": [p for p in positions if p.body == Body.MANAGEMENT],
+        "inspectors": [p for p in positions if p.body == Body.INSPECTION],
+        "past_positions": selectors.positions_of(coop, current=False),
+        "unverified_count": selectors.unverified_member_count(coop),
+        "all_verified": selectors.all_members_verified(coop),
+        "can_edit": selectors.can_edit(request.user, coop),
+        "can_supervise": selectors.can_supervise(request.user, coop),
+        "can_see_audit": selectors.can_see_audit(request.user, coop),
+        **_members_context(request, coop),
+    }
+    if context["can_see_audit"]:
+        context.update(_audit_context(request, coop))
+    return render(request, "registry/detail.html", context)
+
+
+@login_required
+@require_GET
+def members(request, pk):
+    """The member list of a cooperative: a fragment for htmx, a page otherwise."""
+    coop = selectors.cooperative_for(request.user, pk, Action.VIEW)
+    context = {
+        "cooperative": coop,
+        "can_edit": selectors.can_edit(request.user, coop),
+        "can_supervise": selectors.can_supervise(request.user, coop),
+        **_members_context(request, coop),
+    }
+    template = "registry/_members.html" if request.htmx else "registry/members.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def audit(request, pk):
+    """The audit history of a cooperative: a fragment for htmx, a page otherwise."""
+    coop = selectors.cooperative_for(request.user, pk, Action.VIEW)
+    if not selectors.can_see_audit(request.user, coop):
+        raise PermissionDenied
+    context = {"cooperative": coop, **_audit_context(request, coop)}
+    template = "registry/_audit.html" if request.htmx else "registry/audit.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cooperative_create(request):
+    require_scope(request.user, Action.SUPERVISE)
+    provinces = scoped_provinces(request.user, Action.SUPERVISE)
+    if not provinces.exists():
+        raise PermissionDenied
+    form = CooperativeForm(request.POST if request.method == "POST" else None, provinces=provinces)
+    if request.method == "POST" and form.is_valid():
+        try:
+            coop = services.create_cooperative(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The cooperative was registered."))
+            return redirect(_detail_url(coop))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Register a cooperative"),
+        submit=_("Register"),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cooperative_edit(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    supervise = selectors.can_supervise(request.user, coop)
+    form = CooperativeForm(
+        request.POST if request.method == "POST" else None,
+        instance=coop,
+        provinces=scoped_provinces(request.user, Action.SUPERVISE) if supervise else None,
+        location_editable=supervise,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_cooperative(actor=request.user, cooperative=coop, **form.changed_values())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(_detail_url(coop))
+    return _form_page(
+        request, form=form, title=_("Edit cooperative"), cooperative=coop, status=422 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_change(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
+    form = StatusChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(actor=request.user, cooperative=coop, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The status change was recorded."))
+            return redirect(_detail_url(coop, "status"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Change status"),
+        cooperative=coop,
+        intro=_("Current status: %(status)s") % {"status": coop.get_status_display()},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def counties(request):
+    """``<option>`` rows of the counties of ``?province=<id>`` for the cooperative form (htmx)."""
+    province = request.GET.get("province", "")
+    rows = County.objects.filter(province_id=province).order_by("name_fa") if province.isdigit() else []
+    options = format_html_join("", '<option value="{}">{}</option>', ((c.pk, c.name) for c in rows))
+    return HttpResponse(format_html('<option value="">{}</option>', "---------") + options)
+
+
+# --------------------------------------------------------------------------- members
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    form = MemberAddForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.add_member(actor=request.user, cooperative=coop, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("%(name)s was added as a member.") % {"name": membership.person.full_name})
+            if "add_another" in request.POST:
+                return redirect("registry:member_add", pk=coop.pk)
+            return redirect(_detail_url(coop, "members"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Add a member"),
+        cooperative=coop,
+        submit=_("Add member"),
+        intro=_("Enter the national code. A person already in the register is reused with their registered name."),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk, membership_id):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    membership = selectors.membership_of(coop, membership_id)
+    initial = {f: getattr(membership, f) for f in services.MEMBERSHIP_FIELDS}
+    form = MembershipForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.update_membership(actor=request.user, membership=membership, **changes)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The membership was saved."))
+            return redirect(_detail_url(coop, "members"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Edit membership of %(name)s") % {"name": membership.person.full_name},
+        cooperative=coop,
+        intro=_("Changed data must be verified again by the provincial office."),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_leave(request, pk, membership_id):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    membership = selectors.membership_of(coop, membership_id)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_membership(actor=request.user, membership=membership, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("%(name)s was marked as left.") % {"name": membership.person.full_name})
+            return redirect(_detail_url(coop, "members"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Mark %(name)s as left") % {"name": membership.person.full_name},
+        cooperative=coop,
+        submit=_("Mark as left"),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def member_verify(request, pk, membership_id):
+    coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
+    membership = selectors.membership_of(coop, membership_id)
+    try:
+        services.verify_membership(actor=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s was verified.") % {"name": membership.person.full_name})
+    return redirect(_detail_url(coop, "members"))
+
+
+@login_required
+@require_POST
+def members_verify_all(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
+    count = services.verify_all_members(actor=request.user, cooperative=coop)
+    messages.success(request, _("%(count)s members were verified.") % {"count": count})
+    return redirect(_detail_url(coop, "members"))
+
+
+# --------------------------------------------------------------------------- positions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_add(request, pk):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    form = PositionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_position(actor=request.user, cooperative=coop, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The position was recorded."))
+            return redirect(_detail_url(coop, "governance"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("Add a board member, managing director or inspector"),
+        cooperative=coop,
+        intro=_("Board members and inspectors must be active members. The term ends by law unless you enter an end."),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_end(request, pk, position_id):
+    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    position = selectors.position_of(coop, position_id)
+    form = EndPositionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_position(actor=request.user, position=position, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The position was ended."))
+            return redirect(_detail_url(coop, "governance"))
+    return _form_page(
+        request,
+        form=form,
+        title=_("End position: %(position)s") % {"position": position},
+        cooperative=coop,
+        submit=_("End position"),
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rules"
+urlpatterns = [path("", views.parameter_list, name="list")]

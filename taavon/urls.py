@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from taavon.api import api
+
+urlpatterns = [
+    path("", include("taavon.core.urls")),
+    path("accounts/", include("taavon.accounts.urls")),
+    path("cooperatives/", include("taavon.registry.urls")),
+    path("register/", include("taavon.registry.public_urls")),
+    path("rules/", include("taavon.rules.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler403 = "taavon.core.views.forbidden"
+handler404 = "taavon.core.views.not_found"

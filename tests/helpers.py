@@ -1,0 +1,86 @@
+"""One helper per concept, shared by every test: a cooperative, a person, a member, a user in a role.
+
+Each returns a saved object with plausible, valid data; keyword arguments override fields.
+Identifiers are made valid by the same generators the demo uses.
+"""
+
+import datetime
+import itertools
+
+from taavon.accounts.models import Role, RoleGrant, User
+from taavon.core.identifiers import make_legal_national_id, make_national_code
+from taavon.geo.models import County, Province
+from taavon.registry.models import Cooperative, Membership, Person
+
+_serial = itertools.count(1)
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def national_code() -> str:
+    return make_national_code(f"{next(_serial) + 100_000_000:09d}")
+
+
+def legal_id() -> str:
+    return make_legal_national_id(f"{next(_serial) + 1_400_000_000:010d}")
+
+
+def province(code="23") -> Province:
+    return Province.objects.get(code=code)
+
+
+def other_province(than: Province) -> Province:
+    return Province.objects.exclude(pk=than.pk).order_by("code").first()
+
+
+def cooperative(*, province_code="23", **fields) -> Cooperative:
+    prov = fields.pop("province", None) or province(province_code)
+    defaults = dict(
+        name=f"تعاونی آزمایشی {next(_serial)}",
+        national_id=legal_id(),
+        registration_number=str(next(_serial)),
+        registration_date=datetime.date(2020, 5, 1),
+        province=prov,
+        county=County.objects.filter(province=prov).first(),
+        activity="industry",
+        membership_type="open",
+        legal_type="employment",
+        authorised_capital=3_000_000_000,
+        paid_in_capital=1_000_000_000,
+    )
+    defaults.update(fields)
+    return Cooperative.objects.create(**defaults)
+
+
+def person(**fields) -> Person:
+    n = next(_serial)
+    defaults = dict(
+        national_code=national_code(),
+        first_name="علی",
+        last_name=f"رضایی{n}",
+        mobile=f"0912{n % 10_000_000:07d}",
+    )
+    defaults.update(fields)
+    return Person.objects.create(**defaults)
+
+
+def member(coop: Cooperative, person_obj: Person | None = None, **fields) -> Membership:
+    defaults = dict(joined_on=datetime.date(2021, 1, 1), shares_held=10_000_000, shares_paid=10_000_000)
+    defaults.update(fields)
+    membership = Membership.objects.create(cooperative=coop, person=person_obj or person(), **defaults)
+    Cooperative.objects.filter(pk=coop.pk).update(member_count=coop.memberships.filter(status="active").count())
+    return membership
+
+
+def user(role: str | None = None, *, cooperative=None, province=None, bank_code="", password=PASSWORD, **fields) -> User:
+    """A user holding ``role`` (``"member"`` links a person; others get a grant with their scope)."""
+    u = User.objects.create_user(national_code=fields.pop("national_code", None) or national_code(), password=password, **fields)
+    if role == Role.MEMBER:
+        u.person = fields.get("person") or person(national_code=u.national_code, mobile=u.mobile or "09120000000")
+        u.save(update_fields=["person"])
+    elif role is not None:
+        RoleGrant.objects.create(user=u, role=role, cooperative=cooperative, province=province, bank_code=bank_code)
+        if role == Role.ADMINISTRATOR:
+            u.is_staff = u.is_superuser = True
+            u.save(update_fields=["is_staff", "is_superuser"])
+    return u

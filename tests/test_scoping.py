@@ -1,0 +1,76 @@
+"""Who reaches which cooperative: the table in taavon/accounts/scoping.py, role by role."""
+
+import pytest
+
+from taavon.accounts.models import Role
+from taavon.accounts.scoping import Action, can, scope
+from taavon.audit.models import AuditEvent
+from taavon.audit.services import record
+from taavon.registry.models import Cooperative, Membership
+from tests import helpers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_provinces():
+    here = helpers.province("23")
+    there = helpers.other_province(here)
+    mine = helpers.cooperative(province=here)
+    neighbour = helpers.cooperative(province=here)
+    far = helpers.cooperative(province=there)
+    return here, mine, neighbour, far
+
+
+def visible(user, action=Action.VIEW):
+    return set(scope(Cooperative.objects.all(), user, action))
+
+
+def test_an_officer_reaches_only_their_own_cooperative(two_provinces):
+    _, mine, neighbour, far = two_provinces
+    officer = helpers.user(Role.OFFICER, cooperative=mine)
+
+    assert visible(officer) == {mine}
+    assert visible(officer, Action.MANAGE) == {mine}
+    assert visible(officer, Action.SUPERVISE) == set()
+
+
+def test_a_supervisor_reaches_their_province_and_nothing_beyond(two_provinces):
+    here, mine, neighbour, far = two_provinces
+    supervisor = helpers.user(Role.SUPERVISOR, province=here)
+
+    assert visible(supervisor, Action.SUPERVISE) == {mine, neighbour}
+    assert not can(supervisor, Action.VIEW, far)
+    assert not can(supervisor, Action.MANAGE, mine)
+
+
+def test_an_analyst_sees_everything_and_changes_nothing(two_provinces):
+    _, mine, neighbour, far = two_provinces
+    analyst = helpers.user(Role.ANALYST)
+
+    assert visible(analyst) == {mine, neighbour, far}
+    assert visible(analyst, Action.MANAGE) == set()
+
+
+def test_members_bank_officers_and_strangers_see_no_private_data(two_provinces, django_user_model):
+    from django.contrib.auth.models import AnonymousUser
+
+    for user in (helpers.user(Role.MEMBER), helpers.user(Role.BANK_OFFICER, bank_code="022"), AnonymousUser()):
+        assert visible(user) == set()
+
+
+def test_scope_follows_the_cooperative_of_related_rows(two_provinces):
+    here, mine, neighbour, far = two_provinces
+    helpers.member(mine)
+    helpers.member(far)
+    record(None, "test", far)
+    supervisor = helpers.user(Role.SUPERVISOR, province=here)
+
+    assert {m.cooperative for m in scope(Membership.objects.all(), supervisor)} == {mine}
+    assert not scope(AuditEvent.objects.filter(cooperative=far), supervisor).exists()
+
+
+def test_an_inactive_user_reaches_nothing(two_provinces):
+    _, mine, _, _ = two_provinces
+    officer = helpers.user(Role.OFFICER, cooperative=mine, is_active=False)
+    assert visible(officer) == set()
