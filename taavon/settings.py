@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "taavon.audit",
     "taavon.notifications",
     "taavon.registry",
+    "taavon.assemblies",
     "taavon.demo",
 ]
 

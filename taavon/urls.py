@@ -9,6 +9,7 @@ urlpatterns = [
     path("cooperatives/", include("taavon.registry.urls")),
     path("register/", include("taavon.registry.public_urls")),
     path("rules/", include("taavon.rules.urls")),
+    path("assemblies/", include("taavon.assemblies.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

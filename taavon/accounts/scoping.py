@@ -43,8 +43,19 @@ _SCOPE_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Otherwise the path is found through the first of these foreign keys the model has.
+_PARENTS = (("cooperative", ""), ("assembly", "assembly__"), ("item", "item__assembly__"))
+
+
 def scope_fields(model: type[Model]) -> tuple[str, str]:
-    return _SCOPE_FIELDS.get(model._meta.label_lower, ("cooperative__province_id", "cooperative_id"))
+    label = model._meta.label_lower
+    if label in _SCOPE_FIELDS:
+        return _SCOPE_FIELDS[label]
+    names = {f.name for f in model._meta.get_fields()}
+    for field, prefix in _PARENTS:
+        if field in names:
+            return f"{prefix}cooperative__province_id", f"{prefix}cooperative_id"
+    raise LookupError(f"{label} has no path to a cooperative: declare it in accounts.scoping._SCOPE_FIELDS")
 
 
 def _grants(user):
@@ -144,3 +155,33 @@ def scoped_provinces(user, action: Action = Action.VIEW) -> QuerySet:
         if role == Role.SUPERVISOR and action in (Action.VIEW, Action.SUPERVISE):
             ids.add(grant["province_id"])
     return provinces.filter(pk__in=ids)
+
+
+def participant_assemblies(user):
+    """The assemblies a person takes part in: on the voter roll, or holding a live proxy.
+
+    This is what a member reaches of an assembly (notice, check-in, ballot, receipt), whatever
+    their other roles; officials reach assemblies through :func:`scope` like any other object.
+    """
+    from taavon.assemblies.models import Assembly
+
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if not person_id or not user.is_active:
+        return Assembly.objects.none()
+    return Assembly.objects.filter(
+        Q(roll__person_id=person_id) | Q(proxies__holder_id=person_id, proxies__state__in=["pending", "confirmed"])
+    ).distinct()
+
+
+def can_run_assembly(user, assembly) -> bool:
+    """Who runs an assembly's session (opens it, opens and closes voting, closes it).
+
+    The cooperative's officers (MANAGE), the provincial office (SUPERVISE), and the chair and
+    secretary of the assembly's presiding board once recorded.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if can(user, Action.MANAGE, assembly) or can(user, Action.SUPERVISE, assembly):
+        return True
+    person_id = getattr(user, "person_id", None)
+    return bool(person_id) and assembly.presiding_board.filter(person_id=person_id, role__in=["chair", "secretary"]).exists()
