@@ -13,3 +13,19 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def en(client, settings):
+    """The Django test client with English chosen, so messages can be compared with their msgids."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def english():
+    """English active outside a request (services, validators), for comparing with msgids."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

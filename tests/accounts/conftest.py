@@ -34,8 +34,3 @@ def sms(settings, tmp_path):
     return Inbox(tmp_path / "sms.jsonl")
 
 
-@pytest.fixture
-def en(client, settings):
-    """The Django test client with English chosen, so messages can be compared with their msgids."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client

@@ -23,12 +23,12 @@ def test_anonymous_callers_get_401(client):
     assert client.get(ME, **bearer("tvn_not-a-real-token")).status_code == 401
 
 
-def test_a_bearer_token_identifies_its_user_with_roles_and_scopes(client):
+def test_a_bearer_token_identifies_its_user_with_roles_and_scopes(en):
     coop = helpers.cooperative()
     user = helpers.user(Role.OFFICER, cooperative=coop, full_name="حسن موسوی")
     _, token = ApiToken.issue(user, "script")
 
-    response = client.get(ME, **bearer(token))
+    response = en.get(ME, **bearer(token))
     assert response.status_code == 200
     body = response.json()
     assert body["national_code"] == user.national_code and body["full_name"] == "حسن موسوی"

@@ -77,7 +77,7 @@ def test_bad_national_codes_are_refused_with_a_reason():
     assert error_code(clean_national_code, "00000000") == "national_code_invalid"
 
 
-def test_the_error_message_is_written_for_people():
+def test_the_error_message_is_written_for_people(english):
     with pytest.raises(ValidationError) as caught:
         validate_national_code("123")
     assert caught.value.messages == ["National code must have 10 digits."]
@@ -217,7 +217,7 @@ def test_sheba_numbers_are_accepted_as_people_write_them():
     assert sheba_bank(sheba).name_fa == "بانک ملی ایران"
 
 
-def test_bad_sheba_numbers_are_refused_with_a_reason():
+def test_bad_sheba_numbers_are_refused_with_a_reason(english):
     good = make_sheba("012", "42")
     assert error_code(clean_sheba, good[2:]) == "sheba_prefix"
     assert error_code(clean_sheba, "DE" + good[2:]) == "sheba_prefix"

@@ -36,3 +36,12 @@ def test_the_api_docs_use_vendored_assets_not_a_cdn(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in page
     assert "/static/ninja/" in page
+
+
+def test_pages_are_persian_whatever_the_browser_asks_until_english_is_chosen(client, settings):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="fa" dir="rtl"' in page.content.decode()
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/")
+    assert 'lang="en" dir="ltr"' in page.content.decode()

@@ -57,12 +57,6 @@ def bad_checksum(code: str) -> str:
 
 
 @pytest.fixture
-def en(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
 def coop():
     return helpers.cooperative(name="تعاونی تولیدی نمونه", authorised_capital=1_000_000_000)
 

@@ -16,12 +16,6 @@ ZWNJ = "\u200c"
 SEARCH = reverse("register:search")
 
 
-@pytest.fixture
-def en(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 def names(queryset) -> list[str]:
     return [c.name for c in queryset]
 
@@ -164,7 +158,7 @@ def test_the_public_page_is_found_by_a_national_id_in_persian_digits(client, gov
     assert client.get(reverse("register:detail", args=["not-an-id"])).status_code == 404
 
 
-def test_the_public_profile_hands_out_no_person_objects(governed):
+def test_the_public_profile_hands_out_no_person_objects(governed, english):
     coop, people = governed
     profile = public.public_profile(coop.national_id)
     assert profile.board == [

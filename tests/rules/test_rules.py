@@ -33,13 +33,13 @@ def test_fractions_and_ranges_survive_storage_as_json():
     assert rules.get("assembly.notice_days", on=day) == (15, 45)
 
 
-def test_every_rule_cites_its_legal_reference():
+def test_every_rule_cites_its_legal_reference(english):
     citation = rules.parameter("board.size_max").cite()
     assert "Cooperative Sector Law" in citation
 
 
-def test_the_rules_page_lists_every_parameter_and_marks_the_unverified(client):
-    response = client.get("/rules/", HTTP_ACCEPT_LANGUAGE="en")
+def test_the_rules_page_lists_every_parameter_and_marks_the_unverified(en):
+    response = en.get("/rules/")
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-key="capital.max_member_share"' in page
