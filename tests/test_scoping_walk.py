@@ -16,6 +16,7 @@ from taavon.accounts.models import ApiToken, Role
 from taavon.audit.services import record
 from taavon.registry.models import ImportBatch, Position
 from tests import helpers
+from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,10 @@ class Outside:
         self.batch = ImportBatch.objects.create(cooperative=self.coop, filename="m.xlsx")
         record(None, "walk", self.coop)
         self.token, _ = ApiToken.issue(helpers.user(Role.OFFICER, cooperative=self.coop), "outsider")
+        self.assembly = factory.freeze_roll(factory.assembly(self.coop, members=3))
+        self.item = factory.motion(self.assembly)
+        principal, holder = self.assembly.roll.order_by("id")[:2]
+        self.proxy = factory.proxy(self.assembly, principal, holder.person, state="pending")
         # Strings that must never appear on a page shown to someone outside the scope.
         self.secrets = [self.membership.person.national_code, self.membership.person.mobile]
 
@@ -67,6 +72,7 @@ class Outside:
             "membership_id": self.membership.pk, "member_id": self.membership.pk,
             "position_id": self.position.pk, "batch_id": self.batch.pk, "token_id": self.token.pk,
             "national_id": self.coop.national_id, "national_code": self.membership.person.national_code,
+            "assembly_id": self.assembly.pk, "item_id": self.item.pk, "proxy_id": self.proxy.pk,
         }
         if name not in values:
             raise AssertionError(f"The scoping walk does not know the route parameter {name!r}: teach it.")

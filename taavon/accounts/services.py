@@ -349,3 +349,100 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
 
 def _token_snapshot(token: ApiToken) -> dict:
     return snapshot(token, fields=["user", "name", "prefix", "created_at", "revoked_at"])
+
+
+# --- Confirmation codes (signing an action with a code sent to one's mobile) -----------------------
+# The same code length, lifetime, attempts and resend wait as login codes. A confirmation code is
+# bound to what it confirms (``subject``, e.g. "minutes:12"): a code sent to approve one thing
+# cannot approve another, and it can never be used to log in (its purpose is CONFIRM).
+
+
+def _confirmation_target(person_or_user) -> tuple[str, str]:
+    """The national code a confirmation code is kept under, and the mobile it goes to."""
+    if isinstance(person_or_user, User):
+        return person_or_user.national_code, _mobile_on_record(person_or_user.national_code, person_or_user)
+    if isinstance(person_or_user, Person):
+        account = User.objects.filter(person=person_or_user).only("mobile", "is_active").first()
+        if account is not None and not account.is_active:
+            return person_or_user.national_code, ""
+        return person_or_user.national_code, person_or_user.mobile or (account.mobile if account else "")
+    raise TypeError(f"expected a User or a Person, got {type(person_or_user).__name__}")
+
+
+def request_confirmation_code(*, person_or_user, purpose_label, subject: str = "") -> CodeRequest:
+    """Send a one-time confirmation code to the mobile on record of ``person_or_user``.
+
+    ``purpose_label`` says in the SMS what the code confirms (translated text); ``subject`` binds
+    the code to that one thing (:func:`verify_confirmation_code` must be given the same).
+    A missing mobile is reported. ``demo_code`` is filled only in demo mode (settings.TAAVON_DEMO).
+    The code row is committed before the SMS is sent, as for login codes.
+    """
+    national_code, mobile = _confirmation_target(person_or_user)
+    if not mobile:
+        raise ValidationError(
+            _(
+                "No mobile number is on record for you, so no confirmation code can be sent. "
+                "Ask the cooperative to add one."
+            ),
+            code="no_mobile",
+        )
+    if not cache.add(f"taavon:confirm-code-wait:{national_code}", True, CODE_RESEND_SECONDS):
+        raise ValidationError(
+            _("A code was requested less than %(seconds)s seconds ago. Please wait before asking for a new one."),
+            code="code_wait",
+            params={"seconds": CODE_RESEND_SECONDS},
+        )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = timezone.now()
+    expires_at = now + timedelta(minutes=CODE_LIFETIME_MINUTES)
+    with transaction.atomic():
+        OneTimeCode.objects.filter(
+            national_code=national_code, purpose=OneTimeCode.Purpose.CONFIRM, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        OneTimeCode.objects.create(
+            national_code=national_code,
+            purpose=OneTimeCode.Purpose.CONFIRM,
+            code_hash=_code_hash(national_code, f"{subject}:{code}"),
+            expires_at=expires_at,
+        )
+    text = gettext(
+        "Taavon confirmation code for %(purpose)s: %(code)s. Valid for %(minutes)s minutes. "
+        "Do not share it with anyone."
+    ) % {"purpose": purpose_label, "code": code, "minutes": CODE_LIFETIME_MINUTES}
+    send_sms(mobile, text, topic="confirm", sensitive=True)
+    if settings.TAAVON_DEMO:
+        logger.info("Demo mode: confirmation code for %s is %s", national_code, code)
+        return CodeRequest(national_code=national_code, expires_at=expires_at, demo_code=code)
+    return CodeRequest(national_code=national_code, expires_at=expires_at)
+
+
+def verify_confirmation_code(*, person_or_user, code: str, subject: str = "") -> None:
+    """Check a confirmation code sent by :func:`request_confirmation_code`; raise ValidationError if wrong.
+
+    The code is used once. Wrong entries are counted and committed at once (call this outside a
+    transaction that a later error could roll back); after ``CODE_MAX_ATTEMPTS`` a new code is needed.
+    """
+    national_code, _mobile = _confirmation_target(person_or_user)
+    code = _clean_code(code)
+    now = timezone.now()
+    row = (
+        OneTimeCode.objects.filter(
+            national_code=national_code, purpose=OneTimeCode.Purpose.CONFIRM, used_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None or row.expires_at <= now:
+        raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        raise ValidationError(_("Too many wrong codes. Ask for a new code."), code="code_attempts")
+    if not hmac.compare_digest(row.code_hash, _code_hash(national_code, f"{subject}:{code}")):
+        OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        left = CODE_MAX_ATTEMPTS - row.attempts - 1
+        if left <= 0:
+            raise ValidationError(_("The code is not correct. Ask for a new code."), code="code_attempts")
+        raise ValidationError(
+            _("The code is not correct. Attempts left: %(left)s."), code="code_wrong", params={"left": left}
+        )
+    if not OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+        raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AssembliesConfig(AppConfig):
     name = "taavon.assemblies"
     verbose_name = _("General assemblies")
+
+    def ready(self):
+        # Background jobs are defined beside the services that queue them; importing the modules
+        # registers them with huey in every process, workers included (djhuey only autoloads tasks.py).
+        from . import minutes, tasks  # noqa: F401

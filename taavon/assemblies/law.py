@@ -29,6 +29,7 @@ ASSEMBLY_RULE_KEYS = (
     "assembly.annual_deadline_months",
     "board.term_years",
     "inspectors.term_years",
+    "candidates.minimum_age",
 )
 
 

@@ -150,8 +150,13 @@ class RollEntry(models.Model):
     """A member on the voter roll, frozen at the record date when the notice is published."""
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="roll")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
-    membership = models.ForeignKey("registry.Membership", null=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint on these two: freezing a 1,000,000-member roll spent most of its time
+    # locking every referenced person and membership row. The roll is copied from those very rows
+    # in one INSERT … SELECT, and Django still applies PROTECT / SET_NULL on deletion.
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    membership = models.ForeignKey(
+        "registry.Membership", null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     votes = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
@@ -212,6 +217,26 @@ class CheckIn(models.Model):
     class Meta:
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
+
+
+class ProxyHolderPresence(models.Model):
+    """A non-member proxy holder's presence at the session (they have no roll entry to check in).
+
+    Member holders are present through their own :class:`CheckIn`; a non-member holder joins the
+    session (online, or recorded by the secretary) and this row says so. Unique per assembly and
+    person, like a check-in.
+    """
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="holder_presences")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    by_secretary = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("proxy holder's presence")
+        verbose_name_plural = _("proxy holders' presence")
+        constraints = [models.UniqueConstraint(fields=["assembly", "person"], name="one_presence_per_holder")]
 
 
 class PresidingRole(models.TextChoices):

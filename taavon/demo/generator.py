@@ -664,10 +664,13 @@ class DemoGenerator:
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(_ORDER)):
                     cursor.execute(sql)
-                cursor.execute(
-                    "ANALYZE registry_cooperative, registry_person, registry_membership, registry_position, "
-                    "registry_statuschange"
-                )
+                # Fresh statistics for the planner and, outside a transaction, the visibility map
+                # that index-only scans need (a bulk load leaves it unset until autovacuum comes).
+                tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in _ORDER)
+                if connection.in_atomic_block:
+                    cursor.execute(f"ANALYZE {tables}")
+                else:
+                    cursor.execute(f"VACUUM (ANALYZE) {tables}")
         written = self.writer.written
         return Summary(
             cooperatives=written[Cooperative],

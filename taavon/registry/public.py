@@ -98,12 +98,16 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
 
 
 def last_assembly_date(cooperative: Cooperative) -> datetime.date | None:
-    """The date of the cooperative's last general assembly, or None when none is recorded.
+    """The date of the cooperative's last general assembly held (session closed), or None."""
+    from taavon.assemblies.models import Assembly, AssemblyState
 
-    This is the hook the assemblies app fills: until it records assemblies there are none,
-    and the public page says so.
-    """
-    return None
+    held = (
+        Assembly.objects.filter(cooperative=cooperative, state=AssemblyState.CLOSED)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return timezone.localtime(held).date() if held else None
 
 
 def filings_on_time(cooperative: Cooperative) -> bool | None:

@@ -74,6 +74,13 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("board.term_years", 3, _("Term of the board of directors, in years"), _LAW, False),
         Parameter("board.alternates_min", 1, _("Fewest alternate board members"), _LAW, False),
         Parameter("board.alternates_max", 3, _("Most alternate board members"), _LAW, False),
+        Parameter(
+            "candidates.minimum_age",
+            18,
+            _("Minimum age of a candidate for the board or inspectors, in years"),
+            _("Civil Code, Article 1210 (age of majority)"),
+            False,
+        ),
         Parameter("inspectors.term_years", 1, _("Term of inspectors, in fiscal years"), _LAW, True),
         Parameter(
             "assembly.annual_deadline_months",

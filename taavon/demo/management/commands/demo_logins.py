@@ -25,6 +25,6 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(line(row))
         self.stdout.write(
-            f"Officials log in with national code and the shared password {DEMO_PASSWORD}; "
-            "members with a one-time code, shown on screen in demo mode."
+            f"Officials: national code and the shared password {DEMO_PASSWORD}, then a one-time code. "
+            "Members: national code and a one-time code only. In demo mode the code is shown on screen."
         )

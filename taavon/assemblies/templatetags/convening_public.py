@@ -1,0 +1,18 @@
+"""``{% assembly_notices national_id %}``: the published notices of a cooperative's upcoming
+general assemblies, for its public register page (public facts only, from
+:func:`taavon.assemblies.convening.public_notices`)."""
+
+from django import template
+
+from taavon.assemblies.convening import public_notices
+from taavon.registry.models import Cooperative
+
+register = template.Library()
+
+
+@register.inclusion_tag("assemblies/convening/_public_notices.html")
+def assembly_notices(cooperative):
+    """``cooperative``: a Cooperative or its national ID."""
+    if not isinstance(cooperative, Cooperative):
+        cooperative = Cooperative.objects.filter(national_id=str(cooperative)).first()
+    return {"notices": public_notices(cooperative) if cooperative is not None else []}
