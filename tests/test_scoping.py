@@ -74,3 +74,28 @@ def test_an_inactive_user_reaches_nothing(two_provinces):
     _, mine, _, _ = two_provinces
     officer = helpers.user(Role.OFFICER, cooperative=mine, is_active=False)
     assert visible(officer) == set()
+
+
+def test_reaching_an_assembly_reading_taking_part_and_running(two_provinces):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from taavon.accounts.scoping import AssemblyNeed, assembly_for
+    from tests.assemblies import factory
+
+    here, mine, _, far = two_provinces
+    meeting = factory.freeze_roll(factory.assembly(mine, members=3))
+    voter = helpers.user(Role.MEMBER, person=meeting.roll.first().person)
+    analyst = helpers.user(Role.ANALYST)
+    officer = helpers.user(Role.OFFICER, cooperative=mine)
+    outsider = helpers.user(Role.SUPERVISOR, province=far.province)
+
+    assert assembly_for(voter, meeting.pk, AssemblyNeed.TAKE_PART) == meeting
+    assert assembly_for(analyst, meeting.pk) == meeting
+    with pytest.raises(PermissionDenied):
+        assembly_for(analyst, meeting.pk, AssemblyNeed.TAKE_PART)
+    with pytest.raises(PermissionDenied):
+        assembly_for(voter, meeting.pk, AssemblyNeed.RUN)
+    assert assembly_for(officer, meeting.pk, AssemblyNeed.RUN) == meeting
+    with pytest.raises(Http404):
+        assembly_for(outsider, meeting.pk)

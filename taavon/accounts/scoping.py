@@ -185,3 +185,36 @@ def can_run_assembly(user, assembly) -> bool:
         return True
     person_id = getattr(user, "person_id", None)
     return bool(person_id) and assembly.presiding_board.filter(person_id=person_id, role__in=["chair", "secretary"]).exists()
+
+
+class AssemblyNeed(StrEnum):
+    READ = "read"  # its pages: officials in scope, participants, the presiding board
+    TAKE_PART = "take part"  # vote, check a receipt, stand as candidate: participants, or those who run it
+    RUN = "run"  # open, vote on items, close: see can_run_assembly
+
+
+def may_read_assembly(user, assembly) -> bool:
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    return (
+        can(user, Action.VIEW, assembly)
+        or participant_assemblies(user).filter(pk=assembly.pk).exists()
+        or (bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists())
+    )
+
+
+def assembly_for(user, assembly_id, need: AssemblyNeed = AssemblyNeed.READ):
+    """The assembly ``assembly_id`` for ``need``: 404 when the user may not even read it (so its
+    existence does not leak), 403 when they may read it but not do what they asked.
+    """
+    from taavon.assemblies.models import Assembly
+
+    assembly = Assembly.objects.select_related("cooperative", "cooperative__province").filter(pk=assembly_id).first()
+    if assembly is None or not may_read_assembly(user, assembly):
+        raise Http404
+    if need == AssemblyNeed.RUN and not can_run_assembly(user, assembly):
+        raise PermissionDenied
+    if need == AssemblyNeed.TAKE_PART and not (
+        participant_assemblies(user).filter(pk=assembly.pk).exists() or can_run_assembly(user, assembly)
+    ):
+        raise PermissionDenied
+    return assembly

@@ -36,12 +36,17 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import Action, can, can_run_assembly, participant_assemblies
+from taavon.accounts.scoping import (
+    AssemblyNeed,
+    assembly_for,
+    can_run_assembly,
+    may_read_assembly,
+    participant_assemblies,
+)
 from taavon.audit.services import record
 from taavon.core.templatetags.taavon_format import fadigits, jdatetime_filter
 from taavon.registry.models import Person
@@ -163,24 +168,18 @@ def takes_part(user, assembly: Assembly) -> bool:
 
 
 def may_watch(user, assembly: Assembly) -> bool:
-    """Who sees the session (its page, its live channel): participants and officials in scope."""
-    return takes_part(user, assembly) or can(user, Action.VIEW, assembly)
+    """Who sees the session (its page, its live channel): as ``scoping.may_read_assembly``."""
+    return may_read_assembly(user, assembly)
 
 
 def assembly_to_watch(user, assembly_id) -> Assembly:
-    """The assembly if ``user`` takes part in it or may see it; 404 otherwise."""
-    assembly = Assembly.objects.select_related("cooperative").filter(pk=assembly_id).first()
-    if assembly is None or not may_watch(user, assembly):
-        raise Http404
-    return assembly
+    """The assembly if ``user`` may see it; 404 otherwise (see ``scoping.assembly_for``)."""
+    return assembly_for(user, assembly_id, AssemblyNeed.READ)
 
 
 def assembly_to_run(user, assembly_id) -> Assembly:
     """The assembly if ``user`` may run its session; 403 if they may only see it, 404 otherwise."""
-    assembly = assembly_to_watch(user, assembly_id)
-    if not can_run_assembly(user, assembly):
-        raise PermissionDenied
-    return assembly
+    return assembly_for(user, assembly_id, AssemblyNeed.RUN)
 
 
 # --------------------------------------------------------------------------- who is present

@@ -45,13 +45,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from huey.contrib.djhuey import db_task
 
 from taavon import rules
+from taavon.accounts import scoping
 from taavon.accounts import services as accounts_services
 from taavon.accounts.scoping import Action, can, can_run_assembly, participant_assemblies, scope
 from taavon.audit.services import record
@@ -417,17 +417,12 @@ class Access:
 def minutes_for(user, assembly_id: int) -> tuple[Assembly, Minutes | None, Access]:
     """The assembly, its minutes (or None) and the user's access; 404 when the user may not reach it.
 
-    Reach: officials through :func:`~taavon.accounts.scoping.can` (VIEW), members on the roll or
-    holding a live proxy (``participant_assemblies``), and the presiding board.
+    Reach is :func:`taavon.accounts.scoping.assembly_for`; what the user may then do with the
+    minutes is :class:`Access`.
     """
-    assembly = Assembly.objects.select_related("cooperative__province").filter(pk=assembly_id).first()
-    if assembly is None:
-        raise Http404
+    assembly = scoping.assembly_for(user, assembly_id)
     minutes = Minutes.objects.filter(assembly=assembly).first()
-    access = Access(user, assembly, minutes)
-    if not access.reach:
-        raise Http404
-    return assembly, minutes, access
+    return assembly, minutes, Access(user, assembly, minutes)
 
 
 def submitted_in_scope(user):

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from taavon.accounts import scoping
 from taavon.accounts.scoping import Action, can, has_any_scope, participant_assemblies, scope
 from taavon.registry.selectors import cooperative_for
 
@@ -32,12 +33,9 @@ def assembly_for(user, assembly_id, *actions: Action) -> Assembly:
     403 when no role of the user allows the action anywhere, or when the user sees the assembly
     but may not act on it; 404 when it is absent or out of reach.
     """
-    base = Assembly.objects.select_related("cooperative", "cooperative__province", "first_call")
     if not actions:
-        found = base.filter(pk__in=convening.assemblies_for_user(user).filter(pk=assembly_id).values("pk")).first()
-        if found is None:
-            raise Http404
-        return found
+        return scoping.assembly_for(user, assembly_id)
+    base = Assembly.objects.select_related("cooperative", "cooperative__province", "first_call")
     if not any(has_any_scope(user, action) for action in actions):
         raise PermissionDenied
     for action in actions:

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taavon import rules
-from taavon.accounts.scoping import Action, can, can_run_assembly, participant_assemblies
+from taavon.accounts import scoping
+from taavon.accounts.scoping import Action, AssemblyNeed, can, can_run_assembly
 from taavon.core.errors import error_messages
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
-from . import attendance, ballot_box, convening, voting
+from . import attendance, ballot_box, voting
 from .models import AgendaItem, Assembly, AssemblyState, Candidate, Choice, ItemKind, ItemState
 
 BULLETIN_PAGE_SIZE = 100
@@ -32,34 +33,15 @@ CAST_FIELDS = {"csrfmiddlewaretoken", "item", "roll_entry", "choice", "marks"}
 
 
 def assembly_for(user, assembly_id: int) -> Assembly:
-    """The assembly if ``user`` may read it (an official in scope, or a participant); 404 otherwise."""
-    found = (
-        Assembly.objects.select_related("cooperative")
-        .filter(pk__in=convening.assemblies_for_user(user).filter(pk=assembly_id).values("pk"))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    return scoping.assembly_for(user, assembly_id, AssemblyNeed.READ)
 
 
 def assembly_to_take_part(user, assembly_id: int) -> Assembly:
-    """The assembly if ``user`` takes part in it (on the roll, holding a proxy) or runs it.
-
-    Officials who may only read it (analysts, supervisors of the province) get 403 here: reading
-    an assembly is not voting in it.
-    """
-    assembly = assembly_for(user, assembly_id)
-    if not (participant_assemblies(user).filter(pk=assembly.pk).exists() or can_run_assembly(user, assembly)):
-        raise PermissionDenied
-    return assembly
+    return scoping.assembly_for(user, assembly_id, AssemblyNeed.TAKE_PART)
 
 
 def assembly_to_run(user, assembly_id: int) -> Assembly:
-    assembly = assembly_for(user, assembly_id)
-    if not can_run_assembly(user, assembly):
-        raise PermissionDenied
-    return assembly
+    return scoping.assembly_for(user, assembly_id, AssemblyNeed.RUN)
 
 
 def _item(assembly, item_id: int) -> AgendaItem:
