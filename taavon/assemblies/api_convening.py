@@ -11,10 +11,9 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.security import SessionAuth
 from pydantic import field_validator
 
-from taavon.accounts.auth import BearerToken
+from taavon.accounts.auth import reaching
 from taavon.accounts.scoping import Action, participant_assemblies
 from taavon.core.jalali import parse_jalali
 from taavon.core.persian import to_ascii_digits
@@ -33,39 +32,16 @@ READ = ()  # officials in scope and the assembly's participants
 # --------------------------------------------------------------------------- reach
 
 
-class _Reach:
-    """Authentication that also resolves the assembly (``assembly_id``) or cooperative
-    (``cooperative_id``) in the path, within the caller's reach for ``actions``."""
-
-    def __init__(self, actions, **kwargs):
-        self.actions = actions
-        super().__init__(**kwargs)
-
-    def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
-        if user:
-            kwargs = request.resolver_match.kwargs if request.resolver_match is not None else {}
-            if "assembly_id" in kwargs:
-                request.assembly = assembly_for(user, kwargs["assembly_id"], *self.actions)
-            elif "cooperative_id" in kwargs:
-                request.cooperative = cooperative_for(user, kwargs["cooperative_id"], *(self.actions or (Action.VIEW,)))
-        return user
-
-
-class _BearerReach(_Reach, BearerToken):
-    pass
-
-
-class _SessionReach(_Reach, SessionAuth):
-    pass
-
-
-_BearerReach.__name__ = BearerToken.__name__
-_SessionReach.__name__ = SessionAuth.__name__
-
-
 def reach(*actions: Action) -> list:
-    return [_BearerReach(actions), _SessionReach(actions)]
+    """Both ways in, resolving the assembly or cooperative in the path within reach for ``actions``."""
+
+    def find(request, user, path):
+        if "assembly_id" in path:
+            request.assembly = assembly_for(user, path["assembly_id"], *actions)
+        elif "cooperative_id" in path:
+            request.cooperative = cooperative_for(user, path["cooperative_id"], *(actions or (Action.VIEW,)))
+
+    return reaching(find)
 
 
 # --------------------------------------------------------------------------- input

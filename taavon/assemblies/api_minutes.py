@@ -13,9 +13,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from ninja import Router, Schema
-from ninja.security import SessionAuth
 
-from taavon.accounts.auth import BearerToken
+from taavon.accounts.auth import reaching
 
 from . import minutes as service
 from . import pdf
@@ -48,35 +47,13 @@ def _reach(user, assembly_id, need: str):
     return assembly, minutes, access
 
 
-class _Reach:
-    def __init__(self, need, **kwargs):
-        self.need = need
-        super().__init__(**kwargs)
-
-    def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
-        if user:
-            match = request.resolver_match
-            request.assembly, request.minutes, request.access = _reach(
-                user, match.kwargs.get("assembly_id") if match else None, self.need
-            )
-        return user
-
-
-class _BearerReach(_Reach, BearerToken):
-    pass
-
-
-class _SessionReach(_Reach, SessionAuth):
-    pass
-
-
-_BearerReach.__name__ = BearerToken.__name__
-_SessionReach.__name__ = SessionAuth.__name__
-
-
 def reach(need: str) -> list:
-    return [_BearerReach(need), _SessionReach(need)]
+    """Both ways in, finding the assembly, its minutes and the caller's access to them."""
+
+    def find(request, user, path):
+        request.assembly, request.minutes, request.access = _reach(user, path.get("assembly_id"), need)
+
+    return reaching(find)
 
 
 # --------------------------------------------------------------------------- schemas

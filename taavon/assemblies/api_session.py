@@ -12,10 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from ninja.security import SessionAuth
 
 from taavon import rules
-from taavon.accounts.auth import BearerToken
+from taavon.accounts.auth import reaching
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
@@ -43,35 +42,13 @@ def _reach(user, assembly_id, need: str):
     return assembly
 
 
-class _Reach:
-    """Authentication that also finds the assembly in the path, for what the operation needs."""
-
-    def __init__(self, need, **kwargs):
-        self.need = need
-        super().__init__(**kwargs)
-
-    def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
-        if user:
-            match = request.resolver_match
-            request.assembly = _reach(user, match.kwargs.get("assembly_id") if match else None, self.need)
-        return user
-
-
-class _BearerReach(_Reach, BearerToken):
-    pass
-
-
-class _SessionReach(_Reach, SessionAuth):
-    pass
-
-
-_BearerReach.__name__ = BearerToken.__name__
-_SessionReach.__name__ = SessionAuth.__name__
-
-
 def reach(need: str) -> list:
-    return [_BearerReach(need), _SessionReach(need)]
+    """Both ways in, finding the assembly in the path for what the operation needs."""
+
+    def find(request, user, path):
+        request.assembly = _reach(user, path.get("assembly_id"), need)
+
+    return reaching(find)
 
 
 def _person_on_roll(assembly, code: str, field: str) -> Person:

@@ -13,17 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from ninja.security import SessionAuth
 from pydantic import ConfigDict
 
-from taavon.accounts.auth import BearerToken
+from taavon.accounts import scoping
+from taavon.accounts.auth import reaching
 from taavon.accounts.scoping import Action, can
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
 from . import ballot_box, voting
 from .models import AgendaItem, Candidate, ItemKind, ItemState
-from .views_voting import assembly_for, assembly_to_run, assembly_to_take_part
 
 router = Router(tags=["assemblies: voting"])
 
@@ -31,37 +30,13 @@ router = Router(tags=["assemblies: voting"])
 # --------------------------------------------------------------------------- reach
 
 
-class _Reach:
-    """Authentication that also finds the assembly in the path: to read ("read") or run ("run")."""
-
-    def __init__(self, need, **kwargs):
-        self.need = need
-        super().__init__(**kwargs)
-
-    def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
-        if user:
-            match = request.resolver_match
-            assembly_id = match.kwargs.get("assembly_id") if match is not None else None
-            find = {"run": assembly_to_run, "take part": assembly_to_take_part}.get(self.need, assembly_for)
-            request.assembly = find(user, assembly_id)
-        return user
-
-
-class _BearerReach(_Reach, BearerToken):
-    pass
-
-
-class _SessionReach(_Reach, SessionAuth):
-    pass
-
-
-_BearerReach.__name__ = BearerToken.__name__
-_SessionReach.__name__ = SessionAuth.__name__
-
-
 def reach(need: str) -> list:
-    return [_BearerReach(need), _SessionReach(need)]
+    """Both ways in, finding the assembly in the path for ``need`` (see scoping.AssemblyNeed)."""
+
+    def find(request, user, path):
+        request.assembly = scoping.assembly_for(user, path.get("assembly_id"), need)
+
+    return reaching(find)
 
 
 def _item(request, item_id) -> AgendaItem:

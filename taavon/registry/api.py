@@ -11,10 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import SessionAuth
 from pydantic import field_validator
 
-from taavon.accounts.auth import BearerToken
+from taavon.accounts.auth import reaching
 from taavon.accounts.scoping import Action, has_any_scope, scoped_provinces
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
 from taavon.core.jalali import parse_jalali
@@ -40,47 +39,17 @@ EDITORS = (Action.MANAGE, Action.SUPERVISE)
 # --------------------------------------------------------------------------- reach
 
 
-class _Reach:
-    """Authentication that also checks the caller's reach of the cooperative in the path.
-
-    It runs before the request body is read, so a caller who may not act on the cooperative is
-    answered 404 (outside their scope) or 403 (a role that may never do it), never 422. The
-    cooperative found is kept on ``request.cooperative`` for the operation.
-    """
-
-    def __init__(self, actions, **kwargs):
-        self.actions = actions
-        super().__init__(**kwargs)
-
-    def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
-        if user:
-            match = request.resolver_match
-            pk = match.kwargs.get("cooperative_id") if match is not None else None
-            if pk is None:
-                if not any(has_any_scope(user, action) for action in self.actions):
-                    raise PermissionDenied
-            else:
-                request.cooperative = selectors.cooperative_for(user, pk, *self.actions)
-        return user
-
-
-class _BearerReach(_Reach, BearerToken):
-    pass
-
-
-class _SessionReach(_Reach, SessionAuth):
-    pass
-
-
-# The OpenAPI document names security schemes by class: keep the names of the router's own.
-_BearerReach.__name__ = BearerToken.__name__
-_SessionReach.__name__ = SessionAuth.__name__
-
-
 def reach(*actions: Action) -> list:
-    """Both ways in (bearer token, session), each checking reach for one of ``actions``."""
-    return [_BearerReach(actions), _SessionReach(actions)]
+    """Both ways in, each checking the caller's reach of the cooperative in the path for one of
+    ``actions`` (kept on ``request.cooperative``); without one, that the role may act at all."""
+
+    def find(request, user, path):
+        if "cooperative_id" in path:
+            request.cooperative = selectors.cooperative_for(user, path["cooperative_id"], *actions)
+        elif not any(has_any_scope(user, action) for action in actions):
+            raise PermissionDenied
+
+    return reaching(find)
 
 _SEPARATORS = str.maketrans("", "", ",\u066c\u060c _")
 

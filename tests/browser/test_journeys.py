@@ -12,28 +12,11 @@ from tests import helpers
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def open_page(page: Page, live_server, path: str) -> None:
-    page.goto(live_server.url + path)
-    expect(page.locator("html")).to_have_attribute("dir", "rtl")
-
-
-def log_in_as_official(page: Page, live_server, user) -> None:
-    open_page(page, live_server, "/accounts/login/?mode=official")
-    page.get_by_test_id("tab-official").click()
-    page.locator("input[name=national_code]").fill(to_persian_digits(user.national_code))
-    page.locator("input[name=password]").fill(helpers.PASSWORD)
-    page.get_by_test_id("login-form").locator("button[type=submit]").click()
-    code = page.get_by_test_id("demo-code").locator("span").inner_text()
-    page.locator("input[name=code]").fill(code)
-    page.get_by_test_id("code-form").locator("button[type=submit]").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
-
-
-def test_a_visitor_finds_a_cooperative_however_its_name_is_spelt(page: Page, live_server):
+def test_a_visitor_finds_a_cooperative_however_its_name_is_spelt(page: Page, open_page):
     helpers.cooperative(name="تعاونی‌های فرش دستباف کاشان")
     helpers.cooperative(name="تعاونی مصرف فرهنگیان")
 
-    open_page(page, live_server, "/register/")
+    open_page(page, "/register/")
     page.get_by_role("searchbox").fill("تعاونيهاي فرش")  # Arabic yeh, no ZWNJ
 
     results = page.get_by_test_id("register-results")
@@ -43,11 +26,11 @@ def test_a_visitor_finds_a_cooperative_however_its_name_is_spelt(page: Page, liv
     expect(page.locator("h1")).to_contain_text("تعاونی‌های فرش دستباف کاشان")
 
 
-def test_a_member_logs_in_with_a_one_time_code(page: Page, live_server):
+def test_a_member_logs_in_with_a_one_time_code(page: Page, open_page):
     coop = helpers.cooperative(name="تعاونی حرکت بلبرینگ ایمن")
     member = helpers.member(coop)
 
-    open_page(page, live_server, "/accounts/login/")
+    open_page(page, "/accounts/login/")
     page.locator("input[name=national_code]").fill(to_persian_digits(member.person.national_code))
     page.get_by_test_id("login-form").locator("button[type=submit]").click()
     expect(page.get_by_test_id("code-sent")).to_be_visible()
@@ -64,7 +47,9 @@ def test_a_member_logs_in_with_a_one_time_code(page: Page, live_server):
     expect(page.locator("main")).to_contain_text("تعاونی حرکت بلبرینگ ایمن")
 
 
-def test_an_officer_imports_members_and_sees_every_bad_row_before_confirming(page: Page, live_server, tmp_path):
+def test_an_officer_imports_members_and_sees_every_bad_row_before_confirming(
+    page: Page, open_page, log_in_as_official, tmp_path
+):
     coop = helpers.cooperative(name="تعاونی تولیدی نساجی و پوشاک")
     officer = helpers.user(Role.OFFICER, cooperative=coop, mobile="09121112233")
     good = [helpers.national_code() for _ in range(2)]
@@ -77,8 +62,8 @@ def test_an_officer_imports_members_and_sees_every_bad_row_before_confirming(pag
         encoding="utf-8-sig",
     )
 
-    log_in_as_official(page, live_server, officer)
-    open_page(page, live_server, f"/cooperatives/{coop.pk}/members/import/")
+    log_in_as_official(page, officer)
+    open_page(page, f"/cooperatives/{coop.pk}/members/import/")
     page.locator("input[type=file]").set_input_files(str(members_file))
     page.get_by_test_id("import-form").locator("button[type=submit]").click()
 
@@ -92,8 +77,8 @@ def test_an_officer_imports_members_and_sees_every_bad_row_before_confirming(pag
     assert set(coop.memberships.values_list("person__national_code", flat=True)) == set(good)
 
 
-def test_the_english_switch_turns_the_page_left_to_right(page: Page, live_server):
-    open_page(page, live_server, "/register/")
+def test_the_english_switch_turns_the_page_left_to_right(page: Page, open_page):
+    open_page(page, "/register/")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.locator("html")).to_have_attribute("lang", "en")
