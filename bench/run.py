@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 TAAVON = [sys.executable, "-m", "taavon.cli"]
 
+import registry_queries  # noqa: E402  (bench/ is on the path above; Django is set up only when measuring)
+
 
 def database_url() -> str:
     return os.environ.get("DATABASE_URL", "")
@@ -134,6 +136,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=1404)
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest searches (PostgreSQL)")
+    parser.add_argument("--only", default=",".join(registry_queries.QUERIES), help="comma-separated subset of queries")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--json", type=Path, help="write machine, setup and figures to this JSON file")
     args = parser.parse_args(argv)
@@ -150,9 +153,9 @@ def main(argv=None) -> dict:
         if report["setup"]["loaded"]:
             print(f"Demo load took {report['setup']['seconds']:.1f} s (wall clock).", flush=True)
 
-    import registry_queries
-
-    results = registry_queries.run(iterations=args.iterations, seed=args.seed, explain=args.explain)
+    results = registry_queries.run(
+        iterations=args.iterations, seed=args.seed, explain=args.explain, only=tuple(args.only.split(","))
+    )
     report["database"] = database_version()
     report["results"] = results
     print(f"\n{report['database']}")

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
@@ -198,47 +198,47 @@ def _clean_agenda(cooperative: Cooperative, agenda: Iterable[Mapping]) -> tuple[
         seats, alternates = row.get("seats"), row.get("alternates")
         where = {"n": _number(n)}
         if not title:
-            errors.append(_gettext("Agenda item %(n)s: enter a title.") % where)
+            errors.append(gettext("Agenda item %(n)s: enter a title.") % where)
         elif len(title) > AgendaItem._meta.get_field("title").max_length:
-            errors.append(_gettext("Agenda item %(n)s: the title is too long.") % where)
+            errors.append(gettext("Agenda item %(n)s: the title is too long.") % where)
         if kind not in ItemKind.values:
-            errors.append(_gettext("Agenda item %(n)s: choose a motion or an election.") % where)
+            errors.append(gettext("Agenda item %(n)s: choose a motion or an election.") % where)
             continue
         if matter not in Matter.values:
-            errors.append(_gettext("Agenda item %(n)s: choose what the item decides.") % where)
+            errors.append(gettext("Agenda item %(n)s: choose what the item decides.") % where)
             continue
         if kind == ItemKind.ELECTION:
             if matter not in ELECTION_MATTERS:
                 errors.append(
-                    _gettext("Agenda item %(n)s: an election elects the board of directors or the inspectors.") % where
+                    gettext("Agenda item %(n)s: an election elects the board of directors or the inspectors.") % where
                 )
                 continue
             default_seats, default_alternates = election_defaults(cooperative, matter)
             seats, alternates = _whole(seats, default_seats), _whole(alternates, default_alternates)
             if seats is None or alternates is None:
-                errors.append(_gettext("Agenda item %(n)s: seats and alternates are whole numbers.") % where)
+                errors.append(gettext("Agenda item %(n)s: seats and alternates are whole numbers.") % where)
                 continue
             if matter == Matter.BOARD_ELECTION:
                 low, high = rules.get("board.size_min"), rules.get("board.size_max")
                 if not low <= seats <= high:
                     errors.append(
-                        _gettext("Agenda item %(n)s: the board has %(low)s to %(high)s principal members, not %(seats)s (%(rule)s).")
+                        gettext("Agenda item %(n)s: the board has %(low)s to %(high)s principal members, not %(seats)s (%(rule)s).")
                         % {**where, "low": _number(low), "high": _number(high), "seats": _number(seats),
                            "rule": _cite("board.size_max")}
                     )
                 most = rules.get("board.alternates_max")
                 if alternates > most:
                     errors.append(
-                        _gettext("Agenda item %(n)s: at most %(most)s alternate board members (%(rule)s).")
+                        gettext("Agenda item %(n)s: at most %(most)s alternate board members (%(rule)s).")
                         % {**where, "most": _number(most), "rule": _cite("board.alternates_max")}
                     )
             elif seats < 1:
-                errors.append(_gettext("Agenda item %(n)s: elect at least one inspector.") % where)
+                errors.append(gettext("Agenda item %(n)s: elect at least one inspector.") % where)
             if alternates < 0:
-                errors.append(_gettext("Agenda item %(n)s: the number of alternates cannot be negative.") % where)
+                errors.append(gettext("Agenda item %(n)s: the number of alternates cannot be negative.") % where)
         else:
             if matter in ELECTION_MATTERS:
-                errors.append(_gettext("Agenda item %(n)s: an election matter needs an election item.") % where)
+                errors.append(gettext("Agenda item %(n)s: an election matter needs an election item.") % where)
                 continue
             seats = alternates = 0
         items.append(
@@ -254,12 +254,12 @@ def _write_agenda(assembly: Assembly, items: list[dict]) -> None:
 
 def _clean_times(starts_at, ends_at, errors: dict) -> None:
     if starts_at is None or ends_at is None:
-        errors.setdefault("starts_at", []).append(_gettext("Enter when the assembly starts and ends."))
+        errors.setdefault("starts_at", []).append(gettext("Enter when the assembly starts and ends."))
         return
     if starts_at <= timezone.now():
-        errors.setdefault("starts_at", []).append(_gettext("The assembly must start in the future."))
+        errors.setdefault("starts_at", []).append(gettext("The assembly must start in the future."))
     if ends_at <= starts_at:
-        errors.setdefault("ends_at", []).append(_gettext("The assembly must end after it starts."))
+        errors.setdefault("ends_at", []).append(gettext("The assembly must end after it starts."))
 
 
 def _fiscal_year_end(cooperative: Cooperative, year: int) -> datetime.date:
@@ -314,9 +314,9 @@ def _finding(key, title, ok, message, citation, *, blocking=True) -> Finding:
 
 def _check_agenda(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     if items:
-        message = _gettext("%(count)s items on the agenda.") % {"count": _number(len(items))}
+        message = gettext("%(count)s items on the agenda.") % {"count": _number(len(items))}
     else:
-        message = _gettext("The agenda is empty: add at least one item.")
+        message = gettext("The agenda is empty: add at least one item.")
     return _finding("agenda", _("Agenda"), bool(items), message, REGULATION)
 
 
@@ -325,14 +325,14 @@ def _notice_days(published: datetime.date, meeting: datetime.date, window) -> tu
     days = (meeting - published).days
     figures = {"days": _number(days), "low": _number(low), "high": _number(high)}
     if days < low:
-        return False, _gettext(
+        return False, gettext(
             "%(days)s days from the notice to the meeting: at least %(low)s are required. Move the meeting later."
         ) % figures
     if days > high:
-        return False, _gettext(
+        return False, gettext(
             "%(days)s days from the notice to the meeting: at most %(high)s are allowed. Publish the notice later or move the meeting earlier."
         ) % figures
-    return True, _gettext("%(days)s days from the notice to the meeting: within %(low)s to %(high)s days.") % figures
+    return True, gettext("%(days)s days from the notice to the meeting: within %(low)s to %(high)s days.") % figures
 
 
 def _window_key(items: list[AgendaItem]) -> str:
@@ -345,7 +345,7 @@ def _check_notice_window(assembly: Assembly, items: list[AgendaItem], values: Ma
     published = _local_date(assembly.notice_published_at) if assembly.notice_published_at else timezone.localdate()
     ok, message = _notice_days(published, _local_date(assembly.starts_at), values[key])
     if not assembly.notice_published_at:
-        message = _gettext("If the notice is published today: %(message)s") % {"message": message}
+        message = gettext("If the notice is published today: %(message)s") % {"message": message}
     title = _("Notice window, elections on the agenda") if key.endswith("with_elections") else _("Notice window")
     return _finding(key, title, ok, message, _cite(key))
 
@@ -354,13 +354,13 @@ def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     title = _("Matters reserved to an extraordinary assembly")
     if assembly.kind == AssemblyKind.EXTRAORDINARY:
         return _finding("extraordinary_matters", title, True,
-                        _gettext("An extraordinary assembly may decide these matters."), REGULATION)
+                        gettext("An extraordinary assembly may decide these matters."), REGULATION)
     reserved = [i for i in items if i.matter in EXTRAORDINARY_MATTERS]
     if not reserved:
         return _finding("extraordinary_matters", title, True,
-                        _gettext("No agenda item is reserved to an extraordinary assembly."), REGULATION)
+                        gettext("No agenda item is reserved to an extraordinary assembly."), REGULATION)
     names = "، ".join(f"«{i.title}» ({i.get_matter_display()})" for i in reserved)
-    message = _gettext(
+    message = gettext(
         "%(items)s can only be decided by an extraordinary general assembly: convene one, or remove the item."
     ) % {"items": names}
     return _finding("extraordinary_matters", title, False, message, REGULATION)
@@ -370,19 +370,19 @@ def _check_annual_deadline(assembly: Assembly, values: Mapping) -> Finding:
     key = "assembly.annual_deadline_months"
     title = _("Annual assembly deadline")
     if assembly.kind != AssemblyKind.ANNUAL_ORDINARY:
-        return _finding(key, title, True, _gettext("Applies to the annual ordinary assembly only."), _cite(key))
+        return _finding(key, title, True, gettext("Applies to the annual ordinary assembly only."), _cite(key))
     coop, meeting = assembly.cooperative, _local_date(assembly.starts_at)
     year = assembly.fiscal_year or _fiscal_year_before(coop, meeting)
     fiscal_end = _fiscal_year_end(coop, year)
     deadline = _annual_deadline(fiscal_end, values[key])
     figures = {"end": _jdate(fiscal_end), "deadline": _jdate(deadline), "months": _number(values[key])}
     if meeting <= deadline:
-        message = _gettext(
+        message = gettext(
             "The fiscal year ended on %(end)s: the annual assembly is due by %(deadline)s (%(months)s months); this one is in time."
         ) % figures
         return _finding(key, title, True, message, _cite(key), blocking=False)
     figures["late"] = _number((meeting - deadline).days)
-    message = _gettext(
+    message = gettext(
         "The fiscal year ended on %(end)s: the annual assembly was due by %(deadline)s (%(months)s months); this one is %(late)s days late. It may still be held; the delay is on record."
     ) % figures
     return _finding(key, title, False, message, _cite(key), blocking=False)
@@ -392,19 +392,19 @@ def _check_electronic(assembly: Assembly, values: Mapping) -> Finding:
     key = "assembly.electronic_requires_all_verified"
     title = _("Electronic assembly")
     if assembly.mode == AssemblyMode.IN_PERSON:
-        return _finding(key, title, True, _gettext("An in-person assembly: the rule applies to electronic and hybrid assemblies."), _cite(key))
+        return _finding(key, title, True, gettext("An in-person assembly: the rule applies to electronic and hybrid assemblies."), _cite(key))
     if not values[key]:
-        return _finding(key, title, True, _gettext("The rule is not in force."), _cite(key))
+        return _finding(key, title, True, gettext("The rule is not in force."), _cite(key))
     coop = assembly.cooperative
     if registry_selectors.all_members_verified(coop):
-        return _finding(key, title, True, _gettext("Every member is entered and verified."), _cite(key))
+        return _finding(key, title, True, gettext("Every member is entered and verified."), _cite(key))
     unverified = registry_selectors.unverified_member_count(coop)
     if unverified:
-        message = _gettext(
+        message = gettext(
             "%(count)s members are not verified: an electronic or hybrid assembly is allowed only when every member is verified. Have the provincial office verify them, or hold the assembly in person."
         ) % {"count": _number(unverified)}
     else:
-        message = _gettext("The cooperative has no members entered: an electronic or hybrid assembly is not allowed.")
+        message = gettext("The cooperative has no members entered: an electronic or hybrid assembly is not allowed.")
     return _finding(key, title, False, message, _cite(key))
 
 
@@ -418,16 +418,16 @@ def _check_newspaper(assembly: Assembly, items: list[AgendaItem], values: Mappin
         members = Membership.objects.filter(cooperative=assembly.cooperative, status=MembershipStatus.ACTIVE).count()
     figures = {"count": _number(members), "limit": _number(limit)}
     if members <= limit:
-        message = _gettext("%(count)s members: a newspaper notice is needed only above %(limit)s.") % figures
+        message = gettext("%(count)s members: a newspaper notice is needed only above %(limit)s.") % figures
         return _finding(key, title, True, message, _cite(key))
     if not (assembly.newspaper and assembly.newspaper_date):
-        message = _gettext(
+        message = gettext(
             "%(count)s members, more than %(limit)s: the notice must also appear in a newspaper. Enter the newspaper and the date of its notice when publishing."
         ) % figures
         return _finding(key, title, False, message, _cite(key))
     window_key = _window_key(items)
     ok, window = _notice_days(assembly.newspaper_date, _local_date(assembly.starts_at), values[window_key])
-    message = _gettext("Newspaper notice in %(paper)s of %(date)s. %(window)s") % {
+    message = gettext("Newspaper notice in %(paper)s of %(date)s. %(window)s") % {
         "paper": assembly.newspaper, "date": _jdate(assembly.newspaper_date), "window": window,
     }
     return _finding(key, title, ok, message, _cite(key))
@@ -468,11 +468,11 @@ def _refuse_if_blocked(findings: list[Finding]) -> None:
 
 def _clean_assembly(cooperative, values: dict, errors: dict) -> None:
     if not (values.get("title") or "").strip():
-        errors.setdefault("title", []).append(_gettext("Enter a title."))
+        errors.setdefault("title", []).append(gettext("Enter a title."))
     if values.get("kind") not in AssemblyKind.values:
-        errors.setdefault("kind", []).append(_gettext("Choose the kind of assembly."))
+        errors.setdefault("kind", []).append(gettext("Choose the kind of assembly."))
     if values.get("mode") not in AssemblyMode.values:
-        errors.setdefault("mode", []).append(_gettext("Choose how the assembly meets."))
+        errors.setdefault("mode", []).append(gettext("Choose how the assembly meets."))
     _clean_times(values.get("starts_at"), values.get("ends_at"), errors)
 
 
@@ -481,7 +481,7 @@ def _clean_reason(convened_as: str, reason: str, errors: dict) -> str:
         return ""
     if reason not in ConveningReason.values:
         errors.setdefault("reason", []).append(
-            _gettext("The provincial office convenes an assembly only for a reason: choose it.")
+            gettext("The provincial office convenes an assembly only for a reason: choose it.")
         )
     return reason
 
@@ -718,7 +718,7 @@ def convene_second_call(*, actor, first_call: Assembly, starts_at: datetime.date
 
 
 def _call_label(assembly: Assembly) -> str:
-    return _gettext("first call") if assembly.call_number == 1 else _gettext("second call")
+    return gettext("first call") if assembly.call_number == 1 else gettext("second call")
 
 
 def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
@@ -735,19 +735,19 @@ def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
         "place": assembly.location or assembly.get_mode_display(),
     }
     agenda = [item.title for item in assembly.items.order_by("position")]
-    sms = _gettext(
+    sms = gettext(
         "%(cooperative)s: %(kind)s (%(call)s), %(date)s at %(time)s, %(place)s. Agenda: %(agenda)s"
     ) % {**figures, "agenda": "؛ ".join(agenda)}
-    subject = _gettext("Notice: %(title)s, %(cooperative)s") % figures
+    subject = gettext("Notice: %(title)s, %(cooperative)s") % figures
     lines = [
-        _gettext("The %(kind)s of %(cooperative)s (%(call)s) is convened.") % figures,
-        _gettext("Title: %(title)s") % figures,
-        _gettext("Date and time: %(date)s at %(time)s") % figures,
-        _gettext("How it meets: %(mode)s") % figures,
+        gettext("The %(kind)s of %(cooperative)s (%(call)s) is convened.") % figures,
+        gettext("Title: %(title)s") % figures,
+        gettext("Date and time: %(date)s at %(time)s") % figures,
+        gettext("How it meets: %(mode)s") % figures,
     ]
     if assembly.location:
-        lines.append(_gettext("Place: %(place)s") % figures)
-    lines.append(_gettext("Agenda:"))
+        lines.append(gettext("Place: %(place)s") % figures)
+    lines.append(gettext("Agenda:"))
     lines += [f"{_number(n)}. {title}" for n, title in enumerate(agenda, start=1)]
     return sms, subject, "\n".join(lines)
 

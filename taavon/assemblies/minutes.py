@@ -746,7 +746,8 @@ def decision_lines(content: dict) -> list[str]:
                 }
             lines.append(f"{head}: {text}")
         else:
-            lines.append(f"{head}: {gettext('not put to the vote')}")
+            not_voted = gettext("not put to the vote")
+            lines.append(f"{head}: {not_voted}")
     return lines
 
 

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -126,7 +126,7 @@ def member_import_confirm(request, pk, batch_id):
             messages.error(request, message)
     else:
         messages.success(
-            request, _gettext("%(count)s members were added to the register.") % {"count": fadigits(batch.imported_count)}
+            request, gettext("%(count)s members were added to the register.") % {"count": fadigits(batch.imported_count)}
         )
     return redirect(_batch_url(batch))
 
@@ -141,7 +141,7 @@ def member_import_discard(request, pk, batch_id):
         for message in error_messages(exc).get("__all__", []):
             messages.error(request, message)
         return redirect(_batch_url(batch))
-    messages.info(request, _gettext("The import was discarded; nothing was written to the register."))
+    messages.info(request, gettext("The import was discarded; nothing was written to the register."))
     return redirect("registry:member_import", pk=pk)
 
 

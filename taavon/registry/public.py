@@ -18,7 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
@@ -57,12 +57,73 @@ def normalize_national_id(text: object) -> str | None:
     return compact if _NATIONAL_ID.fullmatch(compact) else None
 
 
-def search_cooperatives(q: str = "", province=None, activity=None, status=None) -> QuerySet[Cooperative]:
+class RankedResults:
+    """Search results as a sequence of ordered query sets read one after the other.
+
+    Exact and prefix matches come first, in name order (an exact name sorts before its
+    extensions), then names containing every word, in name order. Each part is its own indexed
+    query cut with LIMIT/OFFSET, so a page never sorts every match: at 250,000 cooperatives a
+    word found in most names («تعاونی») would otherwise sort them all. Counting stops at
+    ``COUNT_CAP`` + 1 for the same reason; ``count_is_capped`` tells the page to say "more than".
+    Works with Django's Paginator and ninja's pagination (``count``, ``all``, slicing).
+    """
+
+    COUNT_CAP = 1000
+
+    def __init__(self, *parts: QuerySet):
+        self.parts = parts
+        self._counts: list[int] | None = None
+
+    def _part_counts(self) -> list[int]:
+        if self._counts is None:
+            counts, left = [], self.COUNT_CAP + 1
+            for part in self.parts:
+                n = part[:left].count() if left > 0 else 0
+                counts.append(n)
+                left -= n
+            self._counts = counts
+        return self._counts
+
+    def count(self) -> int:
+        return min(sum(self._part_counts()), self.COUNT_CAP)
+
+    @property
+    def count_is_capped(self) -> bool:
+        return sum(self._part_counts()) > self.COUNT_CAP
+
+    def all(self):
+        return self
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[0 : self.count()])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        rows: list[Cooperative] = []
+        offset = 0
+        for part, n in zip(self.parts, self._part_counts(), strict=True):
+            lo, hi = max(start - offset, 0), min(stop - offset, n)
+            if lo < hi:
+                rows.extend(part[lo:hi])
+            offset += n
+            if offset >= stop:
+                break
+        return rows
+
+
+def search_cooperatives(q: str = "", province=None, activity=None, status=None) -> RankedResults:
     """Cooperatives matching ``q`` (a name, or a national ID in any digits), ranked, with filters.
 
     ``province`` is a Province, its id (int) or its code (text); ``activity`` and ``status`` are
-    choice values. An empty ``q`` lists everything in name order. The query set carries a
-    ``rank`` annotation (0 exact, 1 prefix, 2 contains) and has province and county joined.
+    choice values. An empty ``q`` lists everything in name order. See :class:`RankedResults`.
     """
     qs = Cooperative.objects.select_related("province", "county").defer("description", "address", "brands")
     if province:
@@ -79,19 +140,16 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
 
     national_id = normalize_national_id(q)
     if national_id:
-        return qs.filter(national_id=national_id).annotate(rank=Value(0, output_field=IntegerField()))
+        return RankedResults(qs.filter(national_id=national_id))
     key = normalize(q)
     if not key:
-        return qs.annotate(rank=Value(2, output_field=IntegerField())).order_by("name_key", "pk")
+        return RankedResults(qs.order_by("name_key", "pk"))
     for token in search_tokens(q):
         qs = qs.filter(name_key__contains=token)
-    rank = Case(
-        When(name_key=key, then=Value(0)),
-        When(name_key__startswith=key, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
+    return RankedResults(
+        qs.filter(name_key__startswith=key).order_by("name_key", "pk"),
+        qs.exclude(name_key__startswith=key).order_by("name_key", "pk"),
     )
-    return qs.annotate(rank=rank).order_by("rank", "name_key", "pk")
 
 
 # --------------------------------------------------------------------------- profile

@@ -83,7 +83,13 @@ def search(request):
     page = Paginator(results, PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"form": form, "page": page, "query": query, "params": params.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "params": params.urlencode(),
+        "more_than": results.COUNT_CAP if results.count_is_capped else None,
+    }
     if request.htmx and not request.htmx.boosted:
         return render(request, "register/_results.html", context)
     return render(request, "register/search.html", context)

@@ -22,7 +22,7 @@ from fractions import Fraction
 from math import floor
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
@@ -249,10 +249,10 @@ def compliance(cooperative: Cooperative) -> list[Check]:
     checks.append(
         Check(
             key="members.limits_by_type",
-            title=_gettext("Minimum members"),
+            title=gettext("Minimum members"),
             citation=_cite("members.limits_by_type"),
             passed=members >= low,
-            detail=_gettext("%(count)s active members; at least %(min)s required for this type (%(type)s).")
+            detail=gettext("%(count)s active members; at least %(min)s required for this type (%(type)s).")
             % {"count": members, "min": low, "type": cooperative.get_legal_type_display()},
         )
     )
@@ -260,10 +260,10 @@ def compliance(cooperative: Cooperative) -> list[Check]:
         checks.append(
             Check(
                 key="members.limits_by_type",
-                title=_gettext("Maximum members"),
+                title=gettext("Maximum members"),
                 citation=_cite("members.limits_by_type"),
                 passed=members <= high,
-                detail=_gettext("%(count)s active members; at most %(max)s allowed.") % {"count": members, "max": high},
+                detail=gettext("%(count)s active members; at most %(max)s allowed.") % {"count": members, "max": high},
                 blocking=True,
             )
         )
@@ -273,20 +273,20 @@ def compliance(cooperative: Cooperative) -> list[Check]:
     checks.append(
         Check(
             key="board.size_min",
-            title=_gettext("Board of directors: fewest principal members"),
+            title=gettext("Board of directors: fewest principal members"),
             citation=_cite("board.size_min"),
             passed=board >= board_min,
-            detail=_gettext("%(count)s principal members; at least %(min)s required.")
+            detail=gettext("%(count)s principal members; at least %(min)s required.")
             % {"count": board, "min": board_min},
         )
     )
     checks.append(
         Check(
             key="board.size_max",
-            title=_gettext("Board of directors: most principal members"),
+            title=gettext("Board of directors: most principal members"),
             citation=_cite("board.size_max"),
             passed=board <= board_max,
-            detail=_gettext("%(count)s principal members; at most %(max)s allowed.") % {"count": board, "max": board_max},
+            detail=gettext("%(count)s principal members; at most %(max)s allowed.") % {"count": board, "max": board_max},
             blocking=True,
         )
     )
@@ -295,10 +295,10 @@ def compliance(cooperative: Cooperative) -> list[Check]:
     checks.append(
         Check(
             key="capital.paid_in_minimum_at_registration",
-            title=_gettext("Paid-in capital"),
+            title=gettext("Paid-in capital"),
             citation=_cite("capital.paid_in_minimum_at_registration"),
             passed=Fraction(cooperative.paid_in_capital) >= share * cooperative.authorised_capital,
-            detail=_gettext("%(paid)s of %(authorised)s rials paid in; at least %(share)s required.")
+            detail=gettext("%(paid)s of %(authorised)s rials paid in; at least %(share)s required.")
             % {
                 "paid": _rials(cooperative.paid_in_capital),
                 "authorised": _rials(cooperative.authorised_capital),
@@ -317,10 +317,10 @@ def compliance(cooperative: Cooperative) -> list[Check]:
     checks.append(
         Check(
             key="capital.max_member_share",
-            title=_gettext("Largest holding of one member"),
+            title=gettext("Largest holding of one member"),
             citation=_cite("capital.max_member_share"),
             passed=over == 0,
-            detail=_gettext("%(over)s members hold more than %(max)s rials.") % {"over": over, "max": _rials(limit)},
+            detail=gettext("%(over)s members hold more than %(max)s rials.") % {"over": over, "max": _rials(limit)},
             blocking=True,
         )
     )
@@ -334,10 +334,10 @@ def compliance(cooperative: Cooperative) -> list[Check]:
         checks.append(
             Check(
                 key="assembly.electronic_requires_all_verified",
-                title=_gettext("Every member verified (needed for electronic assemblies)"),
+                title=gettext("Every member verified (needed for electronic assemblies)"),
                 citation=_cite("assembly.electronic_requires_all_verified"),
                 passed=unverified == 0 and members > 0,
-                detail=_gettext("%(unverified)s members not yet verified by the provincial office.")
+                detail=gettext("%(unverified)s members not yet verified by the provincial office.")
                 % {"unverified": unverified},
             )
         )

@@ -80,7 +80,7 @@ def verify(assembly) -> tuple[int, str, str]:
 # --------------------------------------------------------------------------- receipts
 
 
-def test_a_receipt_code_is_typed_back_however_the_voter_writes_it():
+def test_a_receipt_code_is_typed_back_however_the_voter_writes_it(english):
     code = ballot_box.new_receipt_code()
     persian = code.upper().replace("-", " ").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
 

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from django.utils.translation import override
 
 from taavon import rules
 from taavon.accounts.models import Role
@@ -19,7 +18,8 @@ from taavon.rules.models import ParameterValue
 from tests import helpers
 from tests.assemblies import factory
 
-pytestmark = pytest.mark.django_db
+# Messages are compared with their English msgids.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +28,6 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with override("en"):
-        yield
 
 
 def days_ahead(days, hour=10):

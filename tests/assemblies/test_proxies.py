@@ -356,7 +356,7 @@ def test_a_holder_who_is_not_present_owes_no_ballot_and_a_non_member_owes_only_t
 # --------------------------------------------------------------------------- API
 
 
-def test_the_api_gives_lists_decides_and_refuses_with_the_rule(client, noticed, roll, english):
+def test_the_api_gives_lists_decides_and_refuses_with_the_rule(client, en, noticed, roll, english):
     client.force_login(member_of(roll[0]))
     base = f"/api/v1/assemblies/{noticed.pk}"
     created = client.post(f"{base}/proxies", {"national_code": roll[1].person.national_code}, content_type="application/json")

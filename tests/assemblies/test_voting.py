@@ -364,7 +364,7 @@ def test_an_altered_ballot_form_is_refused_and_nothing_is_written(en, room):
     assert not Ballot.objects.exists() and not VoteRecord.objects.exists()
 
 
-def test_an_election_ballot_marks_at_most_the_seats_among_this_items_eligible_candidates(room):
+def test_an_election_ballot_marks_at_most_the_seats_among_this_items_eligible_candidates(room, english):
     member = room.entries[0]
     first, second, third = (c.pk for c in room.candidates[:3])
     other_election = factory.election(room.assembly, title="انتخاب بازرسان", seats=1, alternates=0)

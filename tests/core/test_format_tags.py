@@ -25,10 +25,6 @@ def persian():
         yield
 
 
-@pytest.fixture
-def english():
-    with translation.override("en"):
-        yield
 
 
 def render(source, **context):

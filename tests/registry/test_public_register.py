@@ -181,3 +181,16 @@ def test_an_address_that_asks_too_often_gets_429(client):
 
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
     assert client.get(SEARCH, {"q": "پرجستجو"}, REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting_everything(en, monkeypatch):
+    monkeypatch.setattr(public.RankedResults, "COUNT_CAP", 3)
+    for n in range(5):
+        helpers.cooperative(name=f"تعاونی مصرف کارکنان {n}")
+
+    results = public.search_cooperatives(q="تعاونی مصرف")
+    assert results.count() == 3 and results.count_is_capped
+    assert len(results[0:2]) == 2
+
+    page = en.get("/register/", {"q": "تعاونی مصرف"}).content.decode()
+    assert "More than" in page

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from taavon import rules
 from taavon.accounts.models import Role
@@ -14,15 +13,12 @@ from taavon.registry.models import Cooperative, Membership, MembershipStatus, Pe
 from taavon.rules.models import ParameterValue
 from tests import helpers
 
-pytestmark = pytest.mark.django_db
+# Messages are compared with their English msgids.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LONG_AGO = datetime.date(2000, 1, 1)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def set_rule(key, value):
