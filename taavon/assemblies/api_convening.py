@@ -15,6 +15,7 @@ from pydantic import field_validator
 
 from taavon.accounts.auth import reaching
 from taavon.accounts.scoping import Action, participant_assemblies
+from taavon.core.api_inputs import jalali_date
 from taavon.core.jalali import parse_jalali
 from taavon.core.persian import to_ascii_digits
 from taavon.registry.selectors import cooperative_for
@@ -65,16 +66,6 @@ def _moment(value):
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def _date(value):
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return parse_jalali(value)
-        except ValueError:
-            raise ValueError(_("Enter a valid Jalali date, e.g. 1404/06/14.")) from None
-    return value
-
 
 class _Tolerant(Schema):
     @field_validator("starts_at", "ends_at", mode="before", check_fields=False)
@@ -85,7 +76,7 @@ class _Tolerant(Schema):
     @field_validator("newspaper_date", mode="before", check_fields=False)
     @classmethod
     def _dates(cls, value):
-        return _date(value)
+        return jalali_date(value)
 
 
 # --------------------------------------------------------------------------- schemas

@@ -15,8 +15,8 @@ from pydantic import field_validator
 
 from taavon.accounts.auth import reaching
 from taavon.accounts.scoping import Action, has_any_scope, scoped_provinces
+from taavon.core.api_inputs import jalali_date
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
-from taavon.core.jalali import parse_jalali
 from taavon.core.persian import to_ascii_digits
 from taavon.geo.models import County, Province
 
@@ -65,16 +65,6 @@ def _clean_with(clean, value):
         raise ValueError(" ".join(str(m) for m in exc.messages)) from None
 
 
-def _date(value):
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return parse_jalali(value)
-        except ValueError:
-            raise ValueError(_("Enter a valid Jalali date, e.g. 1404/06/14.")) from None
-    return value
-
 
 def _amount(value):
     if isinstance(value, str):
@@ -106,7 +96,7 @@ class _Tolerant(Schema):
     )
     @classmethod
     def _jalali(cls, value):
-        return _date(value)
+        return jalali_date(value)
 
     @field_validator(
         "authorised_capital",
