@@ -144,12 +144,12 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
     key = normalize(q)
     if not key:
         return RankedResults(qs.order_by("name_key", "pk"))
+    # A name starting with the whole key contains every word of it: the first part needs only the
+    # prefix, which the name_key index answers as a range, in order.
+    head = qs.filter(name_key__startswith=key).order_by("name_key", "pk")
     for token in search_tokens(q):
         qs = qs.filter(name_key__contains=token)
-    return RankedResults(
-        qs.filter(name_key__startswith=key).order_by("name_key", "pk"),
-        qs.exclude(name_key__startswith=key).order_by("name_key", "pk"),
-    )
+    return RankedResults(head, qs.exclude(name_key__startswith=key).order_by("name_key", "pk"))
 
 
 # --------------------------------------------------------------------------- profile
