@@ -1,7 +1,7 @@
 """Freezing a 1,000,000-member voter roll: ``convening.publish_notice`` on a cooperative of a million.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/taavon_bench_assemblies \\
-        .venv/bin/python bench/assembly_roll.py [--members 1000000] [--compare fk,no-assembly-fk,no-single-indexes]
+        .venv/bin/python bench/assembly_roll.py [--members 1000000] [--compare fk,no-assembly-fk,no-redundant-indexes,lean]
         [--explain]
         [--keep] [--json out.json] [--setup] [--quick]
 
@@ -27,9 +27,12 @@ roll table changed for the duration and put back afterwards (the variant's roll 
   ``assemblies/0003_roll_without_fk_locks``;
 * ``no-assembly-fk``: also without the foreign key of ``RollEntry.assembly`` (deferred: one
   trigger call per roll row at COMMIT);
-* ``no-single-indexes``: without the three single-column indexes Django makes for the foreign
-  keys (``assembly_id`` — already the leading column of the unique ``(assembly_id, person_id)`` —,
-  ``person_id`` and ``membership_id``).
+* ``no-redundant-indexes``: without two of the single-column indexes Django makes for the
+  foreign keys: ``assembly_id`` (already the leading column of the unique ``(assembly_id,
+  person_id)``) and ``membership_id`` (read only when a membership is deleted, to set the roll's
+  reference to NULL). ``person_id`` stays: it finds the assemblies a person is on the roll of;
+* ``no-single-indexes``: without those two and ``person_id`` too (for reference);
+* ``lean``: ``no-assembly-fk`` and ``no-redundant-indexes`` together.
 
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the freeze's INSERT … SELECT with the deferred
 constraints made immediate (so their triggers show), rolled back.
@@ -49,11 +52,12 @@ ROLL_FKS = {
     "bench_tmp_rollentry_person_fk": "FOREIGN KEY (person_id) REFERENCES registry_person (id)",
     "bench_tmp_rollentry_membership_fk": "FOREIGN KEY (membership_id) REFERENCES registry_membership (id)",
 }
-SINGLE_INDEX_COLUMNS = ("assembly_id", "person_id", "membership_id")
 VARIANTS = {
     "fk": "with the roll's person and membership foreign keys put back (as before migration 0003)",
     "no-assembly-fk": "without the roll's assembly foreign key either",
-    "no-single-indexes": "without the single-column indexes on assembly_id, person_id, membership_id",
+    "no-redundant-indexes": "without the single-column indexes on assembly_id and membership_id",
+    "no-single-indexes": "without the single-column indexes on assembly_id, membership_id and person_id",
+    "lean": "without the assembly foreign key and the indexes on assembly_id and membership_id",
 }
 
 
@@ -77,13 +81,17 @@ def variant_change(name: str) -> tuple[list[str], list[str]]:
             [f"ALTER TABLE assemblies_rollentry DROP CONSTRAINT {c}" for c, _ in rows],
             [f"ALTER TABLE assemblies_rollentry ADD CONSTRAINT {c} {d}" for c, d in rows],
         )
-    if name == "no-single-indexes":
+    if name == "lean":
+        changes = [variant_change(part) for part in ("no-assembly-fk", "no-redundant-indexes")]
+        return [sql for change, _ in changes for sql in change], [sql for _, undo in changes for sql in undo]
+    if name in ("no-redundant-indexes", "no-single-indexes"):
+        columns = ["assembly_id", "membership_id"] + (["person_id"] if name == "no-single-indexes" else [])
         rows = bench.fetchall(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
             "WHERE i.indrelid = 'assemblies_rollentry'::regclass AND i.indnatts = 1 AND NOT i.indisunique "
             "AND a.attname = ANY(%s)",
-            [list(SINGLE_INDEX_COLUMNS)],
+            [columns],
         )
         return [f"DROP INDEX {n}" for n, _ in rows], [d for _, d in rows]
     raise SystemExit(f"Unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
