@@ -251,18 +251,14 @@ def run(args) -> dict:
         results["consistent"] = results["present_grew_by"] == results["stream"]["check_ins"]
 
         if args.explain:
-            from django.db.models import Exists, OuterRef
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
 
-            from taavon.assemblies.models import CheckIn, Proxy, ProxyState
-
-            represented = (
-                Proxy.objects.filter(assembly_id=assembly.pk, state=ProxyState.CONFIRMED)
-                .filter(~Exists(CheckIn.objects.filter(roll_entry_id=OuterRef("principal_id"))))
-                .filter(attendance.holder_present_q(assembly.pk))
-            )
+            with CaptureQueriesContext(connection) as captured:
+                attendance.current_quorum(assembly)
             results["explain"] = {
-                "present_count": CheckIn.objects.filter(assembly_id=assembly.pk).explain(analyze=True, buffers=True),
-                "represented_count": represented.explain(analyze=True, buffers=True),
+                f"current_quorum, query {n} of {len(captured.captured_queries)}: {q['sql'][:60]}…": bench.explain(q["sql"])
+                for n, q in enumerate(captured.captured_queries, start=1)
             }
             for label, user in members.items():
                 results["explain"][f"reach check, {label}: participant_assemblies(user).filter(pk=…).exists()"] = (
@@ -319,7 +315,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between two reads of the figure")
     parser.add_argument("--reach-samples", type=int, default=20, help="timed reach checks of each member (idle)")
     parser.add_argument("--reach-timeout", type=int, default=30, help="statement timeout (s) of the reach checks")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the two counts and the reach check")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the quorum's queries and the reach check")
     parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
     parser.add_argument("--keep", action="store_true", help="keep the assembly built for the run")
     parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
