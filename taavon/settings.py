@@ -106,10 +106,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 else:
-    # Daphne runs each request in its own thread: persistent connections would pile up (one per
-    # thread) until PostgreSQL refuses clients. Keep them per request under ASGI.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Daphne runs each request in its own thread, so connections cannot persist per thread (they
+    # would pile up until PostgreSQL refuses clients), and opening one per request costs the server
+    # more than the request itself (a new backend and its catalog caches). Requests borrow from a
+    # psycopg pool per process instead; DB_POOL_SIZE=0 turns it off (a connection per request).
+    pool_size = env.int("DB_POOL_SIZE", default=8)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = not pool_size
+    if pool_size:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, pool_size),
+            "max_size": pool_size,
+            "timeout": env.int("DB_POOL_TIMEOUT", default=20),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -157,6 +157,18 @@ def scoped_provinces(user, action: Action = Action.VIEW) -> QuerySet:
     return provinces.filter(pk__in=ids)
 
 
+def _participant_filters(person_id: int):
+    """What makes a person a participant of an assembly: (on its roll, holding a live proxy in it),
+    as filters of RollEntry and Proxy rows."""
+    return {"person_id": person_id}, {"holder_id": person_id, "state__in": ["pending", "confirmed"]}
+
+
+def _participant_id(user) -> int | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return getattr(user, "person_id", None)
+
+
 def participant_assemblies(user):
     """The assemblies a person takes part in: on the voter roll, or holding a live proxy.
 
@@ -165,14 +177,33 @@ def participant_assemblies(user):
     """
     from taavon.assemblies.models import Assembly, Proxy, RollEntry
 
-    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
-    if not person_id or not user.is_active:
+    person_id = _participant_id(user)
+    if not person_id:
         return Assembly.objects.none()
+    on_roll, holding = _participant_filters(person_id)
     # Two EXISTS probes on (assembly, person) indexes: an OR across joins to a 1,000,000-entry roll
     # made the planner scan the roll (30 s for a member near its end).
-    on_roll = RollEntry.objects.filter(assembly=OuterRef("pk"), person_id=person_id)
-    holds = Proxy.objects.filter(assembly=OuterRef("pk"), holder_id=person_id, state__in=["pending", "confirmed"])
+    on_roll = RollEntry.objects.filter(assembly=OuterRef("pk"), **on_roll)
+    holds = Proxy.objects.filter(assembly=OuterRef("pk"), **holding)
     return Assembly.objects.filter(Exists(on_roll) | Exists(holds))
+
+
+def takes_part_in(user, assembly) -> bool:
+    """Whether the user is a participant of ``assembly`` (see :func:`participant_assemblies`).
+
+    Asked on every member request to an assembly, a ballot above all: two plain probes, the second
+    only when the first fails, instead of the query set's correlated subqueries.
+    """
+    from taavon.assemblies.models import Proxy, RollEntry
+
+    person_id = _participant_id(user)
+    if not person_id:
+        return False
+    on_roll, holding = _participant_filters(person_id)
+    return (
+        RollEntry.objects.filter(assembly_id=assembly.pk, **on_roll).exists()
+        or Proxy.objects.filter(assembly_id=assembly.pk, **holding).exists()
+    )
 
 
 def can_run_assembly(user, assembly) -> bool:
@@ -195,28 +226,37 @@ class AssemblyNeed(StrEnum):
     RUN = "run"  # open, vote on items, close: see can_run_assembly
 
 
-def may_read_assembly(user, assembly) -> bool:
+def may_read_assembly(user, assembly, *, takes_part: bool | None = None) -> bool:
+    """Whether the user may read the assembly's pages: participants, officials in scope, the
+    presiding board. ``takes_part`` is :func:`takes_part_in`'s answer when the caller has it."""
+    if takes_part if takes_part is not None else takes_part_in(user, assembly):
+        return True
     person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
-    return (
-        can(user, Action.VIEW, assembly)
-        or participant_assemblies(user).filter(pk=assembly.pk).exists()
-        or (bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists())
+    return can(user, Action.VIEW, assembly) or (
+        bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists()
     )
 
 
 def assembly_for(user, assembly_id, need: AssemblyNeed = AssemblyNeed.READ):
     """The assembly ``assembly_id`` for ``need``: 404 when the user may not even read it (so its
     existence does not leak), 403 when they may read it but not do what they asked.
+
+    A participant is recognised first, with one probe: a member's every request (a ballot above
+    all) passes here.
     """
     from taavon.assemblies.models import Assembly
 
-    assembly = Assembly.objects.select_related("cooperative", "cooperative__province").filter(pk=assembly_id).first()
-    if assembly is None or not may_read_assembly(user, assembly):
+    assemblies = Assembly.objects.all()
+    if need != AssemblyNeed.TAKE_PART:  # pages show the cooperative; a ballot does not
+        assemblies = assemblies.select_related("cooperative", "cooperative__province")
+    assembly = assemblies.filter(pk=assembly_id).first()
+    if assembly is None:
+        raise Http404
+    takes_part = takes_part_in(user, assembly)
+    if not may_read_assembly(user, assembly, takes_part=takes_part):
         raise Http404
     if need == AssemblyNeed.RUN and not can_run_assembly(user, assembly):
         raise PermissionDenied
-    if need == AssemblyNeed.TAKE_PART and not (
-        participant_assemblies(user).filter(pk=assembly.pk).exists() or can_run_assembly(user, assembly)
-    ):
+    if need == AssemblyNeed.TAKE_PART and not (takes_part or can_run_assembly(user, assembly)):
         raise PermissionDenied
     return assembly

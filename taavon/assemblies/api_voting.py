@@ -10,6 +10,7 @@ on the item has closed.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
@@ -244,17 +245,22 @@ def cast(request, assembly_id: int, item_id: int, payload: CastIn):
     """Cast one secret ballot for ``roll_entry`` (yours, or a principal's whose confirmed proxy you
     hold): ``choice`` 1 for, 2 against, 3 abstain on a motion; ``marks`` (candidate ids) in an
     election. The answer carries the receipt code, given only this once."""
-    item = _item(request, item_id)
     if not request.user.person_id:
         raise ValidationError(_("Only members and proxy holders vote."), code="not_a_voter")
-    code = voting.cast_ballot(
-        actor_person=request.user.person_id,
-        item=item,
-        roll_entry=payload.roll_entry,
-        choice=payload.choice,
-        marks=payload.marks,
-    )
-    return Status(201, {"item": item.pk, "roll_entry": payload.roll_entry, "receipt_code": code})
+    try:
+        code = voting.cast_ballot(
+            actor_person=request.user.person_id,
+            item=item_id,
+            assembly=request.assembly,
+            roll_entry=payload.roll_entry,
+            choice=payload.choice,
+            marks=payload.marks,
+        )
+    except ValidationError as refusal:
+        if refusal.code == "no_item":
+            raise Http404 from None
+        raise
+    return Status(201, {"item": item_id, "roll_entry": payload.roll_entry, "receipt_code": code})
 
 
 @router.get(

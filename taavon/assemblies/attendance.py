@@ -208,8 +208,8 @@ def is_present(assembly: Assembly, person_id) -> bool:
     if not person_id:
         return False
     return (
-        RollEntry.objects.filter(assembly=assembly, person_id=person_id, check_in__isnull=False).exists()
-        or ProxyHolderPresence.objects.filter(assembly=assembly, person_id=person_id).exists()
+        CheckIn.objects.filter(assembly_id=assembly.pk, roll_entry__person_id=person_id).exists()
+        or ProxyHolderPresence.objects.filter(assembly_id=assembly.pk, person_id=person_id).exists()
     )
 
 

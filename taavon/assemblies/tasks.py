@@ -17,7 +17,7 @@ from taavon.notifications.services import send_email, send_sms
 
 from . import live
 from .convening import notice_texts, notice_topic
-from .models import Assembly, RollEntry
+from .models import AgendaItem, Assembly, RollEntry
 
 BATCH_SIZE = 1000
 
@@ -65,3 +65,13 @@ def send_notice_batch(assembly_id: int, first_id: int, last_id: int) -> int:
     progress = Assembly.objects.values("notices_done", "notices_total").get(pk=assembly_id)
     live.publish(assembly_id, "notice_progress", {"done": progress["notices_done"], "total": progress["notices_total"]})
     return done
+
+
+@db_task()
+def publish_turnout(item_id: int) -> None:
+    """Push an item's live turnout to the room (queued by casting, at most once a second per item)."""
+    from .voting import turnout  # voting queues this job: import at call time
+
+    item = AgendaItem.objects.filter(pk=item_id).first()
+    if item is not None:
+        live.publish(item.assembly_id, "turnout", turnout(item))

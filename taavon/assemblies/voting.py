@@ -381,9 +381,9 @@ def ballots_owed(assembly, person) -> list[RollEntry]:
     return proxies.ballots_owed(assembly, person)
 
 
-def _not_owed_reason(assembly, person_id: int, entry_id: int):
+def _not_owed_reason(assembly_id: int, person_id: int, entry_id: int):
     """Why a roll entry is not the voter's to cast (asked only when the cast is refused)."""
-    entry = RollEntry.objects.filter(pk=entry_id, assembly=assembly).select_related("person").first()
+    entry = RollEntry.objects.filter(pk=entry_id, assembly_id=assembly_id).select_related("person").first()
     if entry is None:
         return _("That member is not on this assembly's voter roll.")
     name = entry.person.full_name
@@ -399,7 +399,7 @@ def _not_owed_reason(assembly, person_id: int, entry_id: int):
             return _("Your proxy for %(name)s was refused.") % {"name": name}
         if hasattr(entry, "check_in"):
             return _("%(name)s is present and votes for themselves.") % {"name": name}
-    if not attendance.is_present(assembly, person_id):
+    if not attendance.is_present(entry.assembly, person_id):
         return _("Check in to the session before voting.")
     return _("This ballot is not yours to cast.")
 
@@ -435,48 +435,60 @@ def _clean_content(kind: str, seats: int, choice, marks) -> tuple[int | None, li
     return None, sorted(cleaned)
 
 
-def _publish_turnout(item) -> None:
-    """Tell the room how many have voted: at most once a second per item, not once per ballot."""
-    if cache.add(f"taavon:turnout:{item.pk}", 1, timeout=1):
-        live.publish(item.assembly_id, "turnout", turnout(item))
+def _publish_turnout(item_id: int) -> None:
+    """Tell the room how many have voted: at most once a second per item, not once per ballot, and
+    counted by a background job, not inside a voter's request (a count over a million votes)."""
+    if cache.add(f"taavon:turnout:{item_id}", 1, timeout=1):
+        from .tasks import publish_turnout
+
+        publish_turnout(item_id)
 
 
-def cast_ballot(*, actor_person, item, roll_entry, choice=None, marks=()) -> str:
+def cast_ballot(*, actor_person, item, roll_entry, choice=None, marks=(), assembly=None) -> str:
     """Cast one secret ballot on ``item`` for ``roll_entry``; return the receipt code (shown once).
 
     ``actor_person`` is the logged-in voter; ``roll_entry`` is their own or that of a principal
     whose confirmed proxy they hold (:func:`ballots_owed`). ``choice`` (1 for, 2 against,
     3 abstain) for a motion; ``marks`` (candidate ids, at most the item's seats) for an election.
+    Objects or primary keys; ``assembly``, when given, is the assembly the item must belong to.
     Refused with a ``ValidationError``, writing nothing, when any of that does not hold or the
-    entry has already voted on the item — even when the same ballot arrives many times at once.
+    entry has already voted on the item — even when the same ballot arrives many times at once
+    (code ``no_item`` when the item is not the assembly's).
     """
     code = ballot_box.new_receipt_code()
+    item_id = _pk(item)
     try:
         with transaction.atomic():
-            _cast(_pk(actor_person), _pk(item), _pk(roll_entry), choice, marks, code)
+            _cast(_pk(actor_person), item_id, _pk(roll_entry), choice, marks, code, assembly and _pk(assembly))
     except IntegrityError:
         raise ValidationError(
             _("This vote has already been cast on this item; each vote is cast once."), code="already_voted"
         ) from None
+    _publish_turnout(item_id)
     return code
 
 
-def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str) -> None:
+def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str, assembly_id: int | None) -> None:
+    # Every read here is narrow and after the gate: the item's state must be read once casts and
+    # the close are ordered, and a cast is the hottest write of an assembly.
     _item_gate(item_id, exclusive=False)
-    item = AgendaItem.objects.select_related("assembly").filter(pk=item_id).first()
-    if item is None:
+    found = AgendaItem.objects.filter(pk=item_id)
+    if assembly_id is not None:
+        found = found.filter(assembly_id=assembly_id)
+    row = found.values_list("assembly_id", "assembly__state", "state", "kind", "seats").first()
+    if row is None:
         raise ValidationError(_("There is no such agenda item."), code="no_item")
-    assembly = item.assembly
-    if assembly.state != AssemblyState.IN_SESSION:
+    assembly_id, assembly_state, state, kind, seats = row
+    if assembly_state != AssemblyState.IN_SESSION:
         raise ValidationError(_("The assembly is not in session."), code="not_in_session")
-    if item.state == ItemState.PENDING:
+    if state == ItemState.PENDING:
         raise ValidationError(_("Voting on this item has not opened yet."), code="not_open")
-    if item.state == ItemState.CLOSED:
+    if state == ItemState.CLOSED:
         raise ValidationError(_("Voting on this item has closed."), code="closed")
-    choice, marks = _clean_content(item.kind, item.seats, choice, marks)
-    owed = {entry.pk: entry for entry in ballots_owed(assembly, person_id)}
-    if entry_id not in owed:
-        raise ValidationError(_not_owed_reason(assembly, person_id, entry_id), code="not_owed")
+    choice, marks = _clean_content(kind, seats, choice, marks)
+    voter = proxies.owed_entry(assembly_id, person_id, entry_id)
+    if voter is None:
+        raise ValidationError(_not_owed_reason(assembly_id, person_id, entry_id), code="not_owed")
     if marks:
         standing = set(
             Candidate.objects.filter(item_id=item_id, state=CandidateState.ELIGIBLE, pk__in=marks).values_list(
@@ -485,13 +497,12 @@ def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str)
         )
         if standing != set(marks):
             raise ValidationError(_("A marked candidate is not standing in this election."), code="not_candidate")
-    VoteRecord.objects.create(item_id=item_id, roll_entry_id=entry_id, by_proxy=owed[entry_id].person_id != person_id)
+    VoteRecord.objects.create(item_id=item_id, roll_entry_id=entry_id, by_proxy=voter != person_id)
     ballot = Ballot.objects.create(
         item_id=item_id, receipt_hash=ballot_box.receipt_hash(item_id, code), choice=choice, marks=marks
     )
     if marks:
         BallotMark.objects.bulk_create(BallotMark(ballot=ballot, item_id=item_id, candidate_id=m) for m in marks)
-    _publish_turnout(item)
 
 
 # --------------------------------------------------------------------------- reads for pages and the API

@@ -45,3 +45,24 @@ def test_pages_are_persian_whatever_the_browser_asks_until_english_is_chosen(cli
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/")
     assert 'lang="en" dir="ltr"' in page.content.decode()
+
+
+def database_settings(**env) -> dict:
+    """The DATABASES["default"] the settings module builds from ``env`` (in a fresh interpreter)."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "taavon.settings", **env}
+    code = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default'], default=str))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_postgresql_requests_borrow_pooled_connections_instead_of_opening_one_each():
+    database = database_settings(DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon")
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["OPTIONS"]["pool"]["max_size"] == 8
+
+    unpooled = database_settings(DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon", DB_POOL_SIZE="0")
+    assert "pool" not in unpooled.get("OPTIONS", {})
+    assert unpooled["CONN_HEALTH_CHECKS"] is True

@@ -1,5 +1,12 @@
-"""``taavon serve``: the ASGI server (daphne) on one address, with the demo logins printed."""
+"""``taavon serve``: the ASGI server (daphne) on one address, with the demo logins printed.
 
+In the embedded default (no ``REDIS_URL``) it also runs the background jobs (notices, live
+turnout) in worker threads of the same process, so ``make run`` needs nothing else; production
+runs ``taavon run_huey`` workers beside several servers and passes ``--no-worker`` (the default
+there).
+"""
+
+import argparse
 import sys
 
 from django.conf import settings
@@ -13,14 +20,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--worker",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="run the background jobs in this process (default: only without REDIS_URL)",
+        )
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args, host, port, worker, **options):
         if settings.DEBUG is False:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Taavon is served at http://{host}:{port}/"))
         if settings.TAAVON_DEMO:
             call_command("demo_logins", stdout=self.stdout)
+        if worker if worker is not None else not settings.REDIS_URL:
+            self._start_worker()
         sys.stdout.flush()
         from daphne.cli import CommandLineInterface
 
         CommandLineInterface().run(["-b", host, "-p", str(port), "--proxy-headers", "taavon.asgi:application"])
+
+    def _start_worker(self) -> None:
+        from huey.contrib.djhuey import HUEY
+
+        if HUEY.immediate:
+            return  # jobs already run inline
+        # Daemon threads: they end with the server. Daphne installs its own signal handlers after.
+        HUEY.create_consumer(workers=2, worker_type="thread", periodic=True).start()
+        self.stdout.write("Background jobs run in this process (2 worker threads).")
