@@ -22,6 +22,7 @@ __all__ = [
     "PERSIAN_DIGITS",
     "PREFIXES",
     "SUFFIXES",
+    "key_words",
     "language_uses_persian_digits",
     "normalize",
     "normalize_for_display",
@@ -184,10 +185,21 @@ def normalize_for_display(text: object) -> str:
     return " ".join(_as_text(text).translate(_DISPLAY_TABLE).split())
 
 
+def key_words(key: str) -> list[str]:
+    """The distinct words of a key made by :func:`normalize`, in first-seen order.
+
+    This is the one word splitter of search: the query's words (:func:`search_tokens`) and the
+    words the registry's word index stores for each name key both come from it. A key has
+    single spaces between words and none at its ends, so this is ``key.split(" ")`` without
+    repeats; ``""`` gives ``[]``.
+    """
+    return list(dict.fromkeys(key.split()))
+
+
 def search_tokens(text: object) -> list[str]:
     """Split the :func:`normalize` key of ``text`` into words for ranked search.
 
     Words keep their first-seen order; repeated words are listed once. Empty input gives
     an empty list.
     """
-    return list(dict.fromkeys(normalize(text).split()))
+    return key_words(normalize(text))

@@ -8,7 +8,8 @@ Two passes:
     minimum (and maximum) of its type (rules ``members.limits_by_type``). About
     :data:`NON_COMPLIANT_SHARE` of them deliberately do not, for supervisors to find.
 *detail*
-    streams: for each cooperative it makes the cooperative row, its status history, its people
+    streams: for each cooperative it makes the cooperative row and its rows in the public register's
+    word index (``registry.models.word_rows``), its status history, its people
     and memberships and its governing positions, and hands the rows to a :class:`RowWriter`
     that flushes them in batches: ``bulk_create`` or, on PostgreSQL, ``COPY``. Both receive the
     very same tuples, so both load the same data. Nothing is held beyond one batch.
@@ -47,6 +48,7 @@ from taavon.registry.models import (
     Activity,
     Cooperative,
     CooperativeStatus,
+    CooperativeWord,
     LegalType,
     Membership,
     MembershipStatus,
@@ -55,6 +57,7 @@ from taavon.registry.models import (
     Position,
     PositionRole,
     StatusChange,
+    word_rows,
 )
 
 from . import names
@@ -234,6 +237,7 @@ _COLUMNS = {
         "knowledge_based_expires_on", "brands", "description", "phone", "email", "website", "address",
         "postal_code", "member_count", "created_at", "updated_at",
     ),
+    CooperativeWord: ("cooperative_id", "word", "name_key"),
     Person: ("id", "national_code", "first_name", "last_name", "name_key", "mobile", "email", "gender", "birth_date"),
     StatusChange: ("id", "cooperative_id", "status", "effective_on", "reason", "changed_by_id", "recorded_at"),
     Membership: (
@@ -243,7 +247,7 @@ _COLUMNS = {
     Position: ("id", "cooperative_id", "person_id", "role", "body", "term_start", "term_end", "ended_on"),
 }
 # Foreign keys point backwards in this order, so flushing in it keeps every batch consistent.
-_ORDER = (Cooperative, Person, StatusChange, Membership, Position)
+_ORDER = (Cooperative, CooperativeWord, Person, StatusChange, Membership, Position)
 
 
 class RowWriter:
@@ -698,6 +702,7 @@ class DemoGenerator:
     def _check_references(self) -> None:
         """Every loaded foreign key points at an existing row (one anti-join per key)."""
         checks = [
+            (CooperativeWord, "cooperative_id", Cooperative),
             (Membership, "cooperative_id", Cooperative),
             (Membership, "person_id", Person),
             (Position, "cooperative_id", Cooperative),
@@ -839,16 +844,18 @@ class DemoGenerator:
         self.registration_numbers[province.pk] = number
         fiscal_month = 12 if rc.random() < 0.9 else _one(rc, (3, 6, 9))
 
+        key = normalize(name)
         self.writer.add(
             Cooperative,
             (
-                coop_id, name, normalize(name), national_id, str(number), registration_date,
+                coop_id, name, key, national_id, str(number), registration_date,
                 f"اداره ثبت شرکت‌ها و مؤسسات غیرتجاری {county.name_fa}", province.pk, county.pk, activity,
                 SECTOR_OF_ACTIVITY[activity], membership_type, group, kind, isic, status, fiscal_month,
                 held, paid, employees, kb_number, kb_expires, brands, description, phone, "", "", address,
                 postal, member_count, self.now, self.now,
             ),
         )
+        self.writer.extend(CooperativeWord, word_rows(coop_id, key))  # the public register's word index
         for status_value, day, reason in history:
             self.status_seq += 1
             self.writer.add(StatusChange, (self.status_base + self.status_seq, coop_id, status_value, day, reason, None, self.now))

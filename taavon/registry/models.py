@@ -6,11 +6,11 @@ Money is in rials, as whole numbers.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from taavon.core.identifiers import validate_legal_national_id, validate_mobile, validate_national_code
-from taavon.core.persian import normalize
+from taavon.core.persian import key_words, normalize
 
 
 class Sector(models.TextChoices):
@@ -80,6 +80,8 @@ class Cooperative(models.Model):
     """A registered cooperative (or union of cooperatives)."""
 
     name = models.CharField(_("name"), max_length=250)
+    # On PostgreSQL the column has collation "C" (migration 0003): code-point order, as SQLite's
+    # BINARY, so its b-tree answers "starts with" as a range read in name order.
     name_key = models.CharField(max_length=250, db_index=True, editable=False)
     national_id = models.CharField(
         _("national ID"), max_length=11, unique=True, validators=[validate_legal_national_id]
@@ -132,12 +134,17 @@ class Cooperative(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        """Keep the derived columns current, and the name's rows in the word index when the name is written."""
         self.name_key = normalize(self.name)
         self.sector = SECTOR_OF_ACTIVITY[self.activity]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = set(update_fields) | {"name_key", "sector"}
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if update_fields is None or "name" in update_fields:
+                index_name_words(self, using=using)
 
     @property
     def is_knowledge_based(self) -> bool:
@@ -147,6 +154,49 @@ class Cooperative(models.Model):
             self.knowledge_based_certificate
             and (self.knowledge_based_expires_on is None or self.knowledge_based_expires_on >= timezone.localdate())
         )
+
+
+class CooperativeWord(models.Model):
+    """One distinct word of a cooperative's name key, with the key: the public register's word index.
+
+    A search word matches a name word that starts with it. The b-tree on ``(word, name_key,
+    cooperative)`` reads the names having a word as a range already in name order; the primary
+    key ``(cooperative, word)`` answers "does this cooperative have a word starting with …".
+    ``name_key`` is copied here so that a walk in name order never leaves this table. On
+    PostgreSQL ``word`` and ``name_key`` have collation "C" (migration 0003).
+
+    The rows are derived from ``Cooperative.name_key`` by :func:`word_rows` (words split by
+    :func:`taavon.core.persian.key_words`, as the search splits a query), written by
+    ``Cooperative.save`` (:func:`index_name_words`), by the demo loader, and by migration 0003 for
+    cooperatives that existed before it.
+    """
+
+    pk = models.CompositePrimaryKey("cooperative", "word")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="name_words", db_index=False)
+    word = models.CharField(max_length=250)
+    name_key = models.CharField(max_length=250)
+
+    class Meta:
+        indexes = [models.Index(fields=["word", "name_key", "cooperative"], name="registry_coopword_walk")]
+
+    def __str__(self):
+        return self.word
+
+
+def word_rows(cooperative_id: int, name_key: str) -> list[tuple[int, str, str]]:
+    """The word index rows ``(cooperative_id, word, name_key)`` of one cooperative's name key."""
+    return [(cooperative_id, word, name_key) for word in key_words(name_key)]
+
+
+def index_name_words(cooperative: Cooperative, using: str | None = None) -> None:
+    """Bring the word index rows of ``cooperative`` in step with its ``name_key`` (two statements;
+    nothing is written when they already are)."""
+    rows = word_rows(cooperative.pk, cooperative.name_key)
+    words = CooperativeWord.objects.using(using)
+    words.filter(cooperative_id=cooperative.pk).exclude(word__in=[w for _, w, _ in rows], name_key=cooperative.name_key).delete()
+    words.bulk_create(
+        [CooperativeWord(cooperative_id=c, word=w, name_key=k) for c, w, k in rows], ignore_conflicts=True
+    )
 
 
 class StatusChange(models.Model):

@@ -7,26 +7,33 @@ dictionaries, never as model objects, so no page or API answer built from here c
 national code, mobile number or any other personal detail.
 
 Search is ranked: the whole normalised query equal to the name key first, then names starting
-with it, then names containing every word of it; ties by name. The filters are ``name_key LIKE
-'%word%'`` (``__contains`` on the already case-folded key, not ``__icontains``), which PostgreSQL
-answers from the ``pg_trgm`` GIN index on ``name_key`` (migration ``0002_trigram_search``).
+with it, then the other names having, for every word of the query, a word that starts with it;
+ties by name (code-point order) then id. The first two are one range of the ``name_key`` b-tree;
+the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). See
+:func:`search_cooperatives`.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
+from taavon.geo.models import Province
 
-from .models import BODY_OF_ROLE, Cooperative, Position, PositionRole, StatusChange
+from .models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange
 
 __all__ = [
     "PublicProfile",
+    "QueryPart",
+    "RankedResults",
+    "WordPart",
     "board_of",
     "filings_on_time",
     "last_assembly_date",
@@ -57,28 +64,47 @@ def normalize_national_id(text: object) -> str | None:
     return compact if _NATIONAL_ID.fullmatch(compact) else None
 
 
+class QueryPart:
+    """A part of :class:`RankedResults` that is an ordered query set."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+
+    def count_upto(self, limit: int) -> int:
+        # The order does not change how many rows there are: count without it (no sort).
+        return self.queryset.order_by()[:limit].count() if limit > 0 else 0
+
+    def rows(self, lo: int, hi: int) -> list[Cooperative]:
+        return list(self.queryset[lo:hi])
+
+    def explain(self, limit: int = 20) -> str:
+        return self.queryset[:limit].explain(analyze=True, buffers=True)
+
+
 class RankedResults:
-    """Search results as a sequence of ordered query sets read one after the other.
+    """Search results as a sequence of ordered parts read one after the other.
 
     Exact and prefix matches come first, in name order (an exact name sorts before its
-    extensions), then names containing every word, in name order. Each part is its own indexed
-    query cut with LIMIT/OFFSET, so a page never sorts every match: at 250,000 cooperatives a
-    word found in most names («تعاونی») would otherwise sort them all. Counting stops at
-    ``COUNT_CAP`` + 1 for the same reason; ``count_is_capped`` tells the page to say "more than".
-    Works with Django's Paginator and ninja's pagination (``count``, ``all``, slicing).
+    extensions), then the other names having every word, in name order. Each part is its own
+    indexed query cut with LIMIT/OFFSET, so a page never sorts every match: at 250,000
+    cooperatives a word found in most names («تعاونی») would otherwise sort them all. A slice
+    counts a part only when it starts past it. Counting stops at ``COUNT_CAP`` + 1 for the same
+    reason; ``count_is_capped`` tells the page to say "more than". Works with Django's Paginator
+    and ninja's pagination (``count``, ``all``, slicing). A part is a :class:`QueryPart` or a
+    :class:`WordPart` (``count_upto``, ``rows``, ``explain``).
     """
 
     COUNT_CAP = 1000
 
-    def __init__(self, *parts: QuerySet):
-        self.parts = parts
+    def __init__(self, *parts):
+        self.parts = tuple(p if hasattr(p, "count_upto") else QueryPart(p) for p in parts)
         self._counts: list[int] | None = None
 
     def _part_counts(self) -> list[int]:
         if self._counts is None:
             counts, left = [], self.COUNT_CAP + 1
             for part in self.parts:
-                n = part[:left].count() if left > 0 else 0
+                n = part.count_upto(left)
                 counts.append(n)
                 left -= n
             self._counts = counts
@@ -108,35 +134,251 @@ class RankedResults:
             return rows[0]
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
         rows: list[Cooperative] = []
-        offset = 0
-        for part, n in zip(self.parts, self._part_counts(), strict=True):
-            lo, hi = max(start - offset, 0), min(stop - offset, n)
-            if lo < hi:
-                rows.extend(part[lo:hi])
-            offset += n
-            if offset >= stop:
+        offset = 0  # rows in the parts before this one
+        for n, part in enumerate(self.parts):
+            lo, hi = max(start - offset, 0), stop - offset
+            if hi <= 0:
                 break
+            if lo > 0:  # the slice starts past this part's beginning: is it past its end?
+                counted = self._counts is not None and sum(self._counts) <= self.COUNT_CAP  # none cut short
+                size = self._counts[n] if counted else part.count_upto(lo + 1)
+                if size <= lo:  # the part ends before the slice starts: skip it whole
+                    offset += size
+                    continue
+            got = part.rows(lo, hi)
+            rows.extend(got)
+            if len(got) == hi - lo:
+                break
+            offset += lo + len(got)  # the part ended before the slice did: now we know its size
         return rows
+
+
+def _upper_bound(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix`` in code-point order (None if none).
+
+    ``column >= prefix AND column < upper`` is "starts with" as a range, which a b-tree in
+    code-point order (collation "C" on PostgreSQL, BINARY on SQLite) reads directly.
+    """
+    stem = prefix.rstrip("\U0010ffff")
+    if not stem:
+        return None
+    code = ord(stem[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters
+        code = 0xE000
+    return stem[:-1] + chr(code)
+
+
+def _starts_with(column: str, prefix: str) -> tuple[str, list]:
+    upper = _upper_bound(prefix)
+    if upper is None:
+        return f"{column} >= %s", [prefix]
+    return f"({column} >= %s AND {column} < %s)", [prefix, upper]
+
+
+class WordPart:
+    """Names having, for every query word, a word that starts with it, outside the prefix part;
+    in name order (``name_key``, then id). Read from the word index (``CooperativeWord``).
+
+    Plan: take the rarest query word (the planner's estimate on PostgreSQL, a capped count on
+    SQLite), list the distinct indexed words starting with it (a skip scan of the word index),
+    and walk their ranges of ``(word, name_key, cooperative_id)`` — each already in name order —
+    keeping the rows whose cooperative has the other words (``EXISTS`` on the primary key
+    ``(cooperative_id, word)``), is not in the prefix part and passes the filters; a page takes
+    the first rows of each range and sorts only those. A cooperative with two words starting
+    with the driving query word is kept only in the range of the first one. When the driving
+    word starts more than :data:`MAX_WORDS` distinct words (one or two letters), the
+    cooperatives are walked in name order instead. The same SQL runs on SQLite.
+    """
+
+    MAX_WORDS = 64
+    #: On SQLite the rarest word is found by counting each word's rows, up to this many.
+    COUNT_PROBE = 5_000
+
+    def __init__(self, *, tokens: list[str], key: str, filters: dict):
+        self.tokens = tokens
+        self.key = key
+        self.filters = filters  # column of registry_cooperative -> value
+        self._branches: list[tuple[str, list]] | None = None
+
+    # ------------------------------------------------------------------ plan
+
+    def _estimates(self, cursor) -> list[float]:
+        """Rows of the word index starting with each token (estimated on PostgreSQL)."""
+        table = CooperativeWord._meta.db_table
+        if connection.vendor == "postgresql":
+            selects, params = [], []
+            for token in self.tokens:
+                cond, p = _starts_with("word", token)
+                selects.append(f"SELECT 1 FROM {table} WHERE {cond}")
+                params += p
+            cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(selects), params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            node = plan[0]["Plan"]
+            children = node.get("Plans", [node]) if node["Node Type"] == "Append" else [node]
+            if len(children) == len(self.tokens):
+                return [float(child["Plan Rows"]) for child in children]
+            return [0.0] * len(self.tokens)
+        counts = []
+        for token in self.tokens:
+            cond, p = _starts_with("word", token)
+            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {cond} LIMIT %s)", [*p, self.COUNT_PROBE])
+            counts.append(float(cursor.fetchone()[0]))
+        return counts
+
+    def _words_starting_with(self, cursor, token: str) -> list[str]:
+        """The distinct indexed words starting with ``token``, in order (at most MAX_WORDS + 1)."""
+        table = CooperativeWord._meta.db_table
+        upper = _upper_bound(token)
+        below = " AND v.word < %s" if upper is not None else ""
+        tail = [upper] if upper is not None else []
+        cursor.execute(
+            f"""WITH RECURSIVE found(word, n) AS (
+                    SELECT (SELECT v.word FROM {table} v WHERE v.word >= %s{below} ORDER BY v.word LIMIT 1), 1
+                    UNION ALL
+                    SELECT (SELECT v.word FROM {table} v WHERE v.word > found.word{below} ORDER BY v.word LIMIT 1),
+                           found.n + 1
+                    FROM found WHERE found.word IS NOT NULL AND found.n <= %s
+                )
+                SELECT word FROM found WHERE word IS NOT NULL""",
+            [token, *tail, *tail, self.MAX_WORDS],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    def _conditions(self, cooperative_id: str, name_key: str, skip: str | None) -> tuple[str, list]:
+        """SQL conditions on one candidate row: the other words, not in the prefix part, the filters."""
+        words = CooperativeWord._meta.db_table
+        sql, params = [], []
+        for n, token in enumerate(self.tokens):
+            if token == skip:
+                continue
+            cond, p = _starts_with(f"o{n}.word", token)
+            sql.append(f"EXISTS (SELECT 1 FROM {words} o{n} WHERE o{n}.cooperative_id = {cooperative_id} AND {cond})")
+            params += p
+        head, p = _starts_with(name_key, self.key)
+        sql.append(f"NOT {head}")
+        params += p
+        if self.filters:
+            cooperatives = Cooperative._meta.db_table
+            checks = " AND ".join(f"f.{column} = %s" for column in self.filters)
+            sql.append(f"EXISTS (SELECT 1 FROM {cooperatives} f WHERE f.id = {cooperative_id} AND {checks})")
+            params += list(self.filters.values())
+        return " AND ".join(sql), params
+
+    def _plan(self) -> list[tuple[str, list]]:
+        """SELECTs of (cooperative_id, name_key), one per range walked, each cooperative in one of
+        them only; no order yet. Empty when no indexed word starts with the driving word."""
+        if self._branches is not None:
+            return self._branches
+        words = CooperativeWord._meta.db_table
+        with connection.cursor() as cursor:
+            tokens = self.tokens
+            if len(tokens) > 1:
+                estimates = dict(zip(self.tokens, self._estimates(cursor), strict=True))
+                tokens = sorted(tokens, key=lambda t: (estimates[t], -len(t), t))
+            driver = tokens[0]
+            found = self._words_starting_with(cursor, driver)
+        if len(found) > self.MAX_WORDS:
+            cond, params = self._conditions("c.id", "c.name_key", skip=None)
+            table = Cooperative._meta.db_table
+            self._branches = [(f"SELECT c.id AS cooperative_id, c.name_key FROM {table} c WHERE {cond}", params)]
+            return self._branches
+        cond, params = self._conditions("b.cooperative_id", "b.name_key", skip=driver)
+        self._branches = []
+        for n, word in enumerate(found):
+            sql = f"SELECT b.cooperative_id, b.name_key FROM {words} b WHERE b.word = %s AND {cond}"
+            branch_params = [word, *params]
+            if n:  # a cooperative with an earlier word starting with the driver is read in that range
+                sql += (
+                    f" AND NOT EXISTS (SELECT 1 FROM {words} x WHERE x.cooperative_id = b.cooperative_id"
+                    " AND x.word >= %s AND x.word < b.word)"
+                )
+                branch_params.append(driver)
+            self._branches.append((sql, branch_params))
+        return self._branches
+
+    # ------------------------------------------------------------------ reads
+
+    def _ordered(self, upto: int) -> tuple[str, list]:
+        """The cooperative ids in name order; the caller adds LIMIT and OFFSET ≤ ``upto`` in all.
+
+        Each range is in name order by itself (index ``(word, name_key, cooperative_id)`` with
+        the word fixed), but PostgreSQL does not merge the ranges of a UNION in order: each range
+        is cut to its first ``upto`` rows on its own, and only those are sorted.
+        """
+        branches = self._plan()
+        if len(branches) == 1:
+            sql, params = branches[0]
+        else:
+            parts, params = [], []
+            for n, (branch, branch_params) in enumerate(branches):
+                parts.append(f"SELECT * FROM ({branch} ORDER BY b.name_key, b.cooperative_id LIMIT %s) w{n}")
+                params += [*branch_params, upto]
+            sql = " UNION ALL ".join(parts)
+        return f"SELECT m.cooperative_id FROM ({sql}) m ORDER BY m.name_key, m.cooperative_id", params
+
+    def count_upto(self, limit: int) -> int:
+        branches = self._plan() if limit > 0 else []
+        if not branches:
+            return 0
+        sql = " UNION ALL ".join(branch for branch, _ in branches)
+        params = [p for _, branch_params in branches for p in branch_params]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) m LIMIT %s) n", [*params, limit])
+            return cursor.fetchone()[0]
+
+    def rows(self, lo: int, hi: int) -> list[Cooperative]:
+        if hi <= lo or not self._plan():
+            return []
+        sql, params = self._ordered(hi)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, hi - lo, lo])
+            ids = [row[0] for row in cursor.fetchall()]
+        found = _public_columns(Cooperative.objects.filter(pk__in=ids)).in_bulk()
+        return [found[pk] for pk in ids if pk in found]
+
+    def explain(self, limit: int = 20) -> str:
+        if not self._plan():
+            return "(no indexed word starts with the driving query word: nothing to read)"
+        sql, params = self._ordered(limit)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql} LIMIT %s", [*params, limit])
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _public_columns(queryset: QuerySet) -> QuerySet:
+    """What a result row shows: the cooperative with its province and county, without the long texts."""
+    return queryset.select_related("province", "county").defer("description", "address", "brands")
+
+
+def _province_id(province) -> int | None:
+    if hasattr(province, "pk"):
+        return province.pk
+    if isinstance(province, int):
+        return province
+    return Province.objects.filter(code=to_ascii_digits(province).strip()).values_list("pk", flat=True).first()
 
 
 def search_cooperatives(q: str = "", province=None, activity=None, status=None) -> RankedResults:
     """Cooperatives matching ``q`` (a name, or a national ID in any digits), ranked, with filters.
 
-    ``province`` is a Province, its id (int) or its code (text); ``activity`` and ``status`` are
-    choice values. An empty ``q`` lists everything in name order. See :class:`RankedResults`.
+    A name matches when each word of ``q`` starts a word of the name («مسک» finds «مسکن»), in any
+    order; spellings are compared through :func:`taavon.core.persian.normalize`. Ranked: the whole
+    query equal to the name first, then names starting with it, then the rest; ties by name (code
+    point order) then id. ``province`` is a Province, its id (int) or its code (text);
+    ``activity`` and ``status`` are choice values. An empty ``q`` lists everything in name order.
+    See :class:`RankedResults` and :class:`WordPart`.
     """
-    qs = Cooperative.objects.select_related("province", "county").defer("description", "address", "brands")
+    filters = {}
     if province:
-        if hasattr(province, "pk"):
-            qs = qs.filter(province=province)
-        elif isinstance(province, int):
-            qs = qs.filter(province_id=province)
-        else:
-            qs = qs.filter(province__code=to_ascii_digits(province).strip())
+        filters["province_id"] = _province_id(province)
+        if filters["province_id"] is None:
+            return RankedResults(Cooperative.objects.none())
     if activity:
-        qs = qs.filter(activity=activity)
+        filters["activity"] = activity
     if status:
-        qs = qs.filter(status=status)
+        filters["status"] = status
+    qs = _public_columns(Cooperative.objects.filter(**filters))
 
     national_id = normalize_national_id(q)
     if national_id:
@@ -144,12 +386,13 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
     key = normalize(q)
     if not key:
         return RankedResults(qs.order_by("name_key", "pk"))
-    # A name starting with the whole key contains every word of it: the first part needs only the
-    # prefix, which the name_key index answers as a range, in order.
-    head = qs.filter(name_key__startswith=key).order_by("name_key", "pk")
-    for token in search_tokens(q):
-        qs = qs.filter(name_key__contains=token)
-    return RankedResults(head, qs.exclude(name_key__startswith=key).order_by("name_key", "pk"))
+    # The exact name and the names starting with the whole key (which have every word of it) are
+    # one range of the name_key b-tree, read in order.
+    upper = _upper_bound(key)
+    head = qs.filter(name_key__gte=key, **({"name_key__lt": upper} if upper is not None else {}))
+    return RankedResults(
+        head.order_by("name_key", "pk"), WordPart(tokens=search_tokens(q), key=key, filters=filters)
+    )
 
 
 # --------------------------------------------------------------------------- profile

@@ -21,15 +21,18 @@ from taavon.core.identifiers import (
 from taavon.core.persian import normalize
 from taavon.demo.generator import BEARING, TEXTILE, _check_digit, generate
 from taavon.demo.logins import DEMO_PASSWORD, LOGIN_BY_KEY
+from taavon.registry import public
 from taavon.registry.models import (
     SECTOR_OF_ACTIVITY,
     Cooperative,
+    CooperativeWord,
     Membership,
     MembershipStatus,
     Person,
     Position,
     PositionRole,
     StatusChange,
+    word_rows,
 )
 from tests import helpers
 
@@ -79,6 +82,15 @@ def test_the_demo_builds_the_requested_register():
         assert coop.sector == SECTOR_OF_ACTIVITY[coop.activity]
         assert coop.paid_in_capital <= coop.authorised_capital
     assert Cooperative.objects.values("province").distinct().count() > 10
+
+
+def test_the_demo_fills_the_word_index_the_public_register_searches():
+    demo()
+
+    expected = {row for coop in Cooperative.objects.all() for row in word_rows(coop.pk, coop.name_key)}
+    assert set(CooperativeWord.objects.values_list("cooperative_id", "word", "name_key")) == expected
+    bearing = Cooperative.objects.get(national_id=BEARING.national_id)
+    assert bearing.name in [c.name for c in public.search_cooperatives(q="بلبرین")]
 
 
 def test_every_identifier_in_the_demo_is_valid_and_unique():
@@ -232,6 +244,7 @@ def test_copy_and_bulk_create_load_the_same_data():
             list(Person.objects.order_by("id").values_list("national_code", "name_key", "mobile", "birth_date")),
             list(Membership.objects.order_by("id").values_list("person_id", "cooperative_id", "joined_on", "shares_paid", "status")),
             list(Position.objects.order_by("id").values_list("person_id", "role", "term_start", "term_end")),
+            list(CooperativeWord.objects.order_by("cooperative_id", "word").values_list("cooperative_id", "word", "name_key")),
         )
 
     generate(cooperatives=30, members=500, seed=3, writer="copy")
@@ -239,7 +252,7 @@ def test_copy_and_bulk_create_load_the_same_data():
     wipe_registry()
     generate(cooperatives=30, members=500, seed=3, writer="bulk_create")
     bulk = everything()
-    assert copied == bulk and len(copied[2]) == 500
+    assert copied == bulk and len(copied[2]) == 500 and len(copied[4]) > 30 * 3
 
 
 def test_the_generators_check_digit_is_the_one_core_identifiers_computes():
