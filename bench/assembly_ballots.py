@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/taavon_bench_assemblies \\
         .venv/bin/python bench/assembly_ballots.py [--voters 10000] [--servers 2] [--concurrency 32]
-        [--warm-tokens] [--queries] [--keep] [--json out.json] [--setup] [--quick]
+        [--warm-tokens] [--queries] [--floor-variants] [--keep] [--json out.json] [--setup] [--quick]
 
 What it does, in one run:
 
@@ -140,11 +140,41 @@ COMMIT;
 """
 
 
-def sql_floor(assembly, *, clients: int, threads: int) -> dict:
+_VOTER = (
+    "SELECT r.id FROM bench_cast_entries e JOIN assemblies_rollentry r ON r.id = e.entry_id "
+    "WHERE e.n = (SELECT nextval('bench_cast_seq'))"
+)
+_CHECKED_VOTER = (
+    "SELECT r.id FROM bench_cast_entries e JOIN assemblies_rollentry r ON r.id = e.entry_id "
+    "JOIN assemblies_checkin c ON c.roll_entry_id = r.id "
+    "JOIN assemblies_agendaitem i ON i.id = %(item)d AND i.state = 'open' "
+    "JOIN assemblies_assembly a ON a.id = i.assembly_id AND a.state = 'in_session' AND a.id = r.assembly_id "
+    "WHERE e.n = (SELECT nextval('bench_cast_seq'))"
+)
+_RECORD = (
+    "INSERT INTO assemblies_voterecord (id, item_id, roll_entry_id, by_proxy) "
+    "SELECT gen_random_uuid(), %(item)d, id, false FROM voter"
+)
+_BALLOT = (
+    "INSERT INTO assemblies_ballot (id, item_id, receipt_hash, choice, marks) "
+    "SELECT gen_random_uuid(), %(item)d, encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 1, '[]'"
+)
+# What the floor is made of: each variant is one statement in autocommit (one round trip, like the
+# INSERT it is compared with), replayed like the floor on its own motion.
+FLOOR_VARIANTS = {
+    "the cast's checks and both inserts, no gate lock": f"WITH voter AS ({_CHECKED_VOTER}), recorded AS ({_RECORD} RETURNING 1) {_BALLOT} FROM recorded;\n",
+    "both inserts, no checks": f"WITH voter AS ({_VOTER}), recorded AS ({_RECORD} RETURNING 1) {_BALLOT} FROM recorded;\n",
+    "the vote record alone": f"WITH voter AS ({_VOTER}) {_RECORD};\n",
+    "the ballot alone": f"{_BALLOT};\n",
+}
+
+
+def sql_floor(assembly, *, clients: int, threads: int, script: str = CAST_SQL) -> dict:
     """The database's own ceiling for this schema: one ballot per transaction, the cast's checks
     (item open, assembly in session, voter on the roll and checked in) and both inserts in one
     statement, one round trip — no HTTP, no Django, no token look-up — replayed by pgbench with
-    one distinct voter per transaction, on a second open motion of the same assembly."""
+    one distinct voter per transaction, on a further open motion of the same assembly.
+    ``script`` replaces the cast (see FLOOR_VARIANTS)."""
     from taavon.assemblies.models import AgendaItem
 
     AgendaItem.objects.filter(assembly=assembly, state="open").update(state="closed")
@@ -156,13 +186,14 @@ def sql_floor(assembly, *, clients: int, threads: int) -> dict:
         [assembly.pk],
     )
     bench.execute("CREATE UNIQUE INDEX ON bench_cast_entries (n)")
+    bench.analyze("bench_cast_entries", "assemblies_agendaitem", "assemblies_assembly")
     bench.execute("DROP SEQUENCE IF EXISTS bench_cast_seq")
     bench.execute("CREATE SEQUENCE bench_cast_seq")
     voters = bench.fetchall("SELECT count(*) FROM bench_cast_entries")[0][0]
     per_client = voters // clients
-    script = Path(os.environ["TAAVON_VAR_DIR"]) / "pgbench_cast.sql"
-    script.write_text(CAST_SQL % {"item": item.pk})
-    args = ["pgbench", "-n", "-c", str(clients), "-j", str(threads), "-t", str(per_client), "-f", str(script)]
+    path = Path(os.environ["TAAVON_VAR_DIR"]) / "pgbench_cast.sql"
+    path.write_text(script % {"item": item.pk})
+    args = ["pgbench", "-n", "-c", str(clients), "-j", str(threads), "-t", str(per_client), "-f", str(path)]
     args += bench.pg_connection_args()
     try:
         output = bench.run_tool(args)
@@ -174,12 +205,14 @@ def sql_floor(assembly, *, clients: int, threads: int) -> dict:
         raise SystemExit(f"Could not read the pgbench rate:\n{output}")
     ballots = bench.fetchall("SELECT count(*) FROM assemblies_ballot WHERE item_id = %s", [item.pk])[0][0]
     records = bench.fetchall("SELECT count(*) FROM assemblies_voterecord WHERE item_id = %s", [item.pk])[0][0]
+    writes_ballot, writes_record = "assemblies_ballot" in script, "assemblies_voterecord" in script
+    expected = clients * per_client
     return {
         "tps": float(match.group(1)),
-        "transactions": clients * per_client,
+        "transactions": expected,
         "ballots": ballots,
         "vote_records": records,
-        "verified": ballots == records == clients * per_client,
+        "verified": ballots == (expected if writes_ballot else 0) and records == (expected if writes_record else 0),
         "command": " ".join(args),
     }
 
@@ -477,6 +510,12 @@ def run(args) -> dict:
     bench.say(f"SQL floor: the cast as one statement, pgbench, {args.pgbench_clients} clients, one voter each time …")
     results["sql_floor"] = sql_floor(assembly, clients=args.pgbench_clients, threads=args.pgbench_threads)
     results["sql_floor"]["ratio"] = results["sql_floor"]["tps"] / pg_mean
+    if args.floor_variants:
+        results["floor_variants"] = {}
+        for name, script in FLOOR_VARIANTS.items():
+            bench.say(f"  variant: {name} …")
+            variant = sql_floor(assembly, clients=args.pgbench_clients, threads=args.pgbench_threads, script=script)
+            results["floor_variants"][name] = {**variant, "ratio": variant["tps"] / pg_mean}
     if args.queries:
         token, entry_id, _ = jobs[0]
         results["one_cast_sql"] = queries_of_one_cast(assembly, token, entry_id)
@@ -527,6 +566,10 @@ def print_report(r: dict, out=sys.stdout) -> None:
         f"{f['ballots']:,} ballots, {f['vote_records']:,} vote records — {'OK' if f['verified'] else 'MISMATCH'}\n"
         f"  {f['command']}\n"
     )
+    for name, v in r.get("floor_variants", {}).items():
+        out.write(
+            f"  {name}: {v['tps']:,.0f}/s = {v['ratio'] * 100:.0f} % — {'OK' if v['verified'] else 'MISMATCH'}\n"
+        )
     for failure in r["failures"]:
         out.write(f"  refused/failed: {failure}\n")
     if "one_cast_sql" in r:
@@ -547,6 +590,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--pgbench-clients", type=int, default=16)
     parser.add_argument("--pgbench-threads", type=int, default=2)
     parser.add_argument("--queries", action="store_true", help="print the SQL of one cast")
+    parser.add_argument(
+        "--floor-variants", action="store_true", help="also replay the SQL floor without its parts (what it costs)"
+    )
     parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
     parser.add_argument("--keep", action="store_true", help="keep the assembly built for the run")
     parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")

@@ -174,68 +174,78 @@ def minutes_approve(request, assembly_id):
     return render(request, "assemblies/minutes/approve.html", context, status=status)
 
 
+def _minutes_action(request, assembly_id, *, may: str, perform, done: str, form_class=None, form_name: str = ""):
+    """One POST action on the minutes, as every such button works: ``may`` names the access flag
+    that allows it (403 otherwise), ``form_class`` the form it carries if any; ``perform(assembly,
+    minutes, data)`` calls the service. A refusal shows the page again with the rule's message (422),
+    success goes back to the page with ``done``."""
+    assembly, minutes, access = _existing(request, assembly_id)
+    if not getattr(access, may):
+        raise PermissionDenied
+    form = form_class(request.POST) if form_class else None
+    forms = {form_name: form} if form is not None else {}
+    if form is not None and not form.is_valid():
+        return _page(request, assembly, minutes, access, status=422, **forms)
+    try:
+        perform(assembly, minutes, form.cleaned_data if form is not None else {})
+    except ValidationError as exc:
+        return _page(request, assembly, minutes, access, errors=_flat(exc), status=422, **forms)
+    messages.success(request, done)
+    return _back(assembly_id)
+
+
 @login_required
 @require_POST
 def minutes_submit(request, assembly_id):
-    assembly, minutes, access = _existing(request, assembly_id)
-    if not access.manage:
-        raise PermissionDenied
-    form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            service.submit(actor=request.user, minutes=minutes, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            return _page(request, assembly, minutes, access, submit_form=form, errors=_flat(exc), status=422)
-        messages.success(request, _("The minutes were submitted to the provincial office for registration."))
-        return _back(assembly_id)
-    return _page(request, assembly, minutes, access, submit_form=form, status=422)
+    return _minutes_action(
+        request,
+        assembly_id,
+        may="manage",
+        form_class=SubmitForm,
+        form_name="submit_form",
+        perform=lambda assembly, minutes, data: service.submit(actor=request.user, minutes=minutes, note=data["note"]),
+        done=_("The minutes were submitted to the provincial office for registration."),
+    )
 
 
 @login_required
 @require_POST
 def minutes_register(request, assembly_id):
-    assembly, minutes, access = _existing(request, assembly_id)
-    if not access.supervise:
-        raise PermissionDenied
-    try:
-        service.register(actor=request.user, minutes=minutes)
-    except ValidationError as exc:
-        return _page(request, assembly, minutes, access, errors=_flat(exc), status=422)
-    messages.success(
-        request, _("The minutes were registered; elected board members and inspectors are on the registry.")
+    return _minutes_action(
+        request,
+        assembly_id,
+        may="supervise",
+        perform=lambda assembly, minutes, data: service.register(actor=request.user, minutes=minutes),
+        done=_("The minutes were registered; elected board members and inspectors are on the registry."),
     )
-    return _back(assembly_id)
 
 
 @login_required
 @require_POST
 def minutes_return(request, assembly_id):
-    assembly, minutes, access = _existing(request, assembly_id)
-    if not access.supervise:
-        raise PermissionDenied
-    form = ReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            service.return_minutes(actor=request.user, minutes=minutes, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            return _page(request, assembly, minutes, access, return_form=form, errors=_flat(exc), status=422)
-        messages.success(request, _("The minutes were returned to the cooperative with your reason."))
-        return _back(assembly_id)
-    return _page(request, assembly, minutes, access, return_form=form, status=422)
+    return _minutes_action(
+        request,
+        assembly_id,
+        may="supervise",
+        form_class=ReturnForm,
+        form_name="return_form",
+        perform=lambda assembly, minutes, data: service.return_minutes(
+            actor=request.user, minutes=minutes, reason=data["reason"]
+        ),
+        done=_("The minutes were returned to the cooperative with your reason."),
+    )
 
 
 @login_required
 @require_POST
 def minutes_notify(request, assembly_id):
-    assembly, minutes, access = _existing(request, assembly_id)
-    if not access.notify:
-        raise PermissionDenied
-    try:
-        service.notify_decisions(actor=request.user, assembly=assembly)
-    except ValidationError as exc:
-        return _page(request, assembly, minutes, access, errors=_flat(exc), status=422)
-    messages.success(request, _("The decisions are being sent to every member on the roll."))
-    return _back(assembly_id)
+    return _minutes_action(
+        request,
+        assembly_id,
+        may="notify",
+        perform=lambda assembly, minutes, data: service.notify_decisions(actor=request.user, assembly=assembly),
+        done=_("The decisions are being sent to every member on the roll."),
+    )
 
 
 @login_required

@@ -319,28 +319,33 @@ def open_session(request, assembly_id):
     return _control_page(request, assembly, status=422, open_form=form)
 
 
+def _session_step(request, assembly_id, step, done: str):
+    """A step of the session that needs no form (``step(actor=, assembly=)``): back to the control
+    page with ``done``, or the page again with the rule's message (422)."""
+    assembly = assembly_to_run(request.user, assembly_id)
+    try:
+        step(actor=request.user, assembly=assembly)
+    except ValidationError as exc:
+        return _control_page(request, assembly, status=422, errors=_errors(exc))
+    messages.success(request, done)
+    return redirect(_control_url(assembly))
+
+
 @login_required
 @require_POST
 def adjourn(request, assembly_id):
-    assembly = assembly_to_run(request.user, assembly_id)
-    try:
-        attendance.adjourn_for_no_quorum(actor=request.user, assembly=assembly)
-    except ValidationError as exc:
-        return _control_page(request, assembly, status=422, errors=_errors(exc))
-    messages.success(request, _("The assembly was adjourned for want of quorum. A second call may now be convened."))
-    return redirect(_control_url(assembly))
+    return _session_step(
+        request,
+        assembly_id,
+        attendance.adjourn_for_no_quorum,
+        _("The assembly was adjourned for want of quorum. A second call may now be convened."),
+    )
 
 
 @login_required
 @require_POST
 def close_session(request, assembly_id):
-    assembly = assembly_to_run(request.user, assembly_id)
-    try:
-        attendance.close_session(actor=request.user, assembly=assembly)
-    except ValidationError as exc:
-        return _control_page(request, assembly, status=422, errors=_errors(exc))
-    messages.success(request, _("The session is closed."))
-    return redirect(_control_url(assembly))
+    return _session_step(request, assembly_id, attendance.close_session, _("The session is closed."))
 
 
 @login_required
