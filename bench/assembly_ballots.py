@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/taavon_bench_assemblies \\
         .venv/bin/python bench/assembly_ballots.py [--voters 10000] [--servers 2] [--concurrency 32]
-        [--warm-tokens] [--queries] [--floor-variants] [--keep] [--json out.json] [--setup] [--quick]
+        [--warm-tokens] [--queries] [--floor-variants] [--stack-ceiling N] [--keep] [--json out.json] [--setup] [--quick]
 
 What it does, in one run:
 
@@ -391,6 +391,30 @@ async def fire(ports: list[int], path: str, jobs: list, concurrency: int) -> dic
     return {"answers": answers, "receipts": receipts, "failures": failures, "seconds": time.perf_counter() - started}
 
 
+async def fire_plain(ports: list[int], path: str, count: int, concurrency: int) -> dict:
+    """``count`` GETs of ``path`` from ``concurrency`` keep-alive connections: the serving stack's
+    own rate (HTTP, daphne, Django's middleware), with nothing of the application behind it."""
+    left = iter(range(count))
+    statuses: dict[int, int] = {}
+    started = time.perf_counter()
+
+    async def connection(n: int) -> None:
+        port = ports[n % len(ports)]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in left:
+            writer.write(http_request("GET", path, port, "-"))
+            status, _, keep_alive = await read_response(reader)
+            statuses[status] = statuses.get(status, 0) + 1
+            if not keep_alive:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
+
+    await asyncio.gather(*(connection(n) for n in range(concurrency)))
+    seconds = time.perf_counter() - started
+    return {"path": path, "requests": count, "statuses": statuses, "seconds": seconds, "per_s": count / seconds}
+
+
 # --------------------------------------------------------------------------- one cast, its SQL
 
 
@@ -442,6 +466,11 @@ def run(args) -> dict:
                 f"Casting {len(jobs):,} ballots through {args.servers} daphne process(es) on ports "
                 f"{', '.join(str(s['port']) for s in servers)}, {args.concurrency} connections …"
             )
+            if args.stack_ceiling:
+                bench.say(f"The stack's own rate: {args.stack_ceiling:,} GET /health …")
+                results["stack_ceiling"] = asyncio.run(
+                    fire_plain([s["port"] for s in servers], "/health", args.stack_ceiling, args.concurrency)
+                )
             load_during = bench.load_average()
             cpu_before = (machine_busy_s(), sum(process_cpu_s(s["process"].pid) for s in servers), time.process_time())
             fired = asyncio.run(fire([s["port"] for s in servers], cast_path, jobs, args.concurrency))
@@ -566,6 +595,13 @@ def print_report(r: dict, out=sys.stdout) -> None:
         f"{f['ballots']:,} ballots, {f['vote_records']:,} vote records — {'OK' if f['verified'] else 'MISMATCH'}\n"
         f"  {f['command']}\n"
     )
+    if "stack_ceiling" in r:
+        c = r["stack_ceiling"]
+        out.write(
+            f"The serving stack alone (GET {c['path']}: no database, no session, same servers and connections): "
+            f"{c['per_s']:,.0f} requests/s = {c['per_s'] / r['pgbench_mean'] * 100:.0f} % of the INSERT rate "
+            f"({c['statuses']})\n"
+        )
     for name, v in r.get("floor_variants", {}).items():
         out.write(
             f"  {name}: {v['tps']:,.0f}/s = {v['ratio'] * 100:.0f} % — {'OK' if v['verified'] else 'MISMATCH'}\n"
@@ -590,6 +626,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--pgbench-clients", type=int, default=16)
     parser.add_argument("--pgbench-threads", type=int, default=2)
     parser.add_argument("--queries", action="store_true", help="print the SQL of one cast")
+    parser.add_argument(
+        "--stack-ceiling", type=int, default=0, metavar="N", help="first time N GETs of /health through the same servers"
+    )
     parser.add_argument(
         "--floor-variants", action="store_true", help="also replay the SQL floor without its parts (what it costs)"
     )
