@@ -10,15 +10,20 @@ earlier run when one exists), a hybrid assembly in session with its roll frozen,
 principals taken from the end of the roll (not checked in), held three each by members who are
 checked in (so every one of them is represented).
 
-Measured: the latency of ``attendance.current_quorum(assembly)`` — present (COUNT of check-ins)
-and represented (COUNT of confirmed proxies whose principal is absent and whose holder is
-present), against the roll — read every ``--interval`` seconds in this process:
+Measured: the latency of ``attendance.live_quorum(assembly)`` — the figure pages, polls and the
+live push show: present (COUNT of check-ins) and represented (COUNT of confirmed proxies whose
+principal is absent and whose holder is present) against the roll, counted at most once a second
+per assembly and shared through the cache — read every ``--interval`` seconds in this process:
 
-1. idle: ``--idle-seconds`` with nothing else happening;
+1. idle: ``--idle-seconds`` with nothing else happening; then as long again reading
+   ``attendance.current_quorum(assembly)``, the count every decision makes afresh;
 2. streaming: ``--seconds`` while a second process checks members in through the real service,
    ``attendance.check_in(actor=secretary, assembly=…, roll_entry=…, by_secretary=True)`` (one
-   transaction each, with its audit entry and its throttled live push, which itself reads the
-   quorum at most once a second), at ``--rate`` check-ins a second.
+   transaction each, with its audit entry and its throttled live push, which counts the figure
+   afresh at most once a second and shares it), at ``--rate`` check-ins a second.
+
+Both processes share one cache, as a deployment's processes do: Redis (``BENCH_REDIS_URL``, by
+default the local server) under a key prefix of the benchmark's own; the run says which.
 
 Prints p50 / p95 / p99 / max of each phase, the check-ins done and their own latency, and the
 present figure before and after (which must have grown by the check-ins done).
@@ -87,6 +92,7 @@ def stream(assembly_id: int, actor_id: int, first_entry: int, rate: float, secon
     from taavon.assemblies import attendance
     from taavon.assemblies.models import Assembly, RollEntry
 
+    bench.shared_cache()
     assembly = Assembly.objects.get(pk=assembly_id)
     actor = User.objects.get(pk=actor_id)
     principals = set(assembly.proxies.values_list("principal_id", flat=True))
@@ -126,10 +132,12 @@ def start_stream(assembly, actor, first_entry: int, rate: float, seconds: float)
 # --------------------------------------------------------------------------- reading the figure
 
 
-def read_quorum(assembly, *, seconds: float, interval: float, until=None) -> tuple[list[float], list]:
-    """``current_quorum`` every ``interval`` s for ``seconds`` (or until ``until()`` is true)."""
+def read_quorum(assembly, *, seconds: float, interval: float, until=None, exact: bool = False) -> tuple[list[float], list]:
+    """``live_quorum`` (``current_quorum`` with ``exact``) every ``interval`` s for ``seconds`` (or
+    until ``until()`` is true)."""
     from taavon.assemblies import attendance
 
+    read = attendance.current_quorum if exact else attendance.live_quorum
     samples, figures = [], []
     started = time.perf_counter()
     n = 0
@@ -139,7 +147,7 @@ def read_quorum(assembly, *, seconds: float, interval: float, until=None) -> tup
         if due > now:
             time.sleep(due - now)
         with bench.Timer() as t:
-            quorum = attendance.current_quorum(assembly)
+            quorum = read(assembly)
         samples.append(t.seconds)
         figures.append((quorum.present, quorum.represented))
         n += 1
@@ -211,6 +219,7 @@ def run(args) -> dict:
     from taavon.assemblies import attendance
 
     results = {"machine": bench.machine(), "database": bench.database_version(), "load_before": bench.load_average()}
+    results["cache"] = bench.shared_cache()
     bench.say(f"Building a session of {args.members:,} on the roll, {args.present:.0%} checked in …")
     with bench.Timer() as t:
         state = build(args.members, present=args.present, proxies=args.proxies, fresh=args.fresh_members, seed=args.seed)
@@ -223,9 +232,12 @@ def run(args) -> dict:
     try:
         first = attendance.current_quorum(assembly)
         results["quorum_start"] = first.as_dict()
-        bench.say(f"Idle: reading the quorum every {args.interval} s for {args.idle_seconds} s …")
+        bench.say(f"Idle: reading the live quorum every {args.interval} s for {args.idle_seconds} s …")
         idle, _ = read_quorum(assembly, seconds=args.idle_seconds, interval=args.interval)
         results["idle_ms"] = bench.latency_ms(idle)
+        bench.say(f"Idle: counting the exact quorum every {args.interval} s for {args.idle_seconds} s …")
+        exact, _ = read_quorum(assembly, seconds=args.idle_seconds, interval=args.interval, exact=True)
+        results["exact_idle_ms"] = bench.latency_ms(exact)
         members = member_users(assembly)
         results["reach_ms"] = {}
         for label, user in members.items():
@@ -280,13 +292,18 @@ def print_report(r: dict, out=sys.stdout) -> None:
     out.write(f"\n{r['database']}\nMachine: {m.get('cpu', '?')}, {m['cpus']} CPUs, {m.get('memory_gb', '?')} GB; {m['date']}\n")
     out.write(f"Load average (1 min) before / during / after: {r['load_before']:.2f} / {r['load_during']:.2f} / "
               f"{r['load_after']:.2f} — other work on the machine slows every figure\n")
-    out.write(f"Set-up: {r['setup']}\n\n")
+    out.write(f"Set-up: {r['setup']}\n")
+    out.write(f"Cache shared by the reader and the check-in process: {r['cache']}\n\n")
     out.write(f"Roll {r['members']:,}; {r['checked_in']:,} checked in at the start; {r['principals']:,} confirmed "
               f"proxies (principals absent, holders present)\n")
     out.write(f"Quorum at the start: {r['quorum_start']}\n")
-    out.write(f"{'attendance.current_quorum, read every ' + format(r['interval'], 'g') + ' s':<52} "
+    out.write(f"{'read every ' + format(r['interval'], 'g') + ' s':<52} "
               f"{'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}\n")
-    for label, key in (("idle", "idle_ms"), ("while check-ins stream in", "streaming_ms")):
+    for label, key in (
+        ("attendance.live_quorum, idle", "idle_ms"),
+        ("attendance.live_quorum, while check-ins stream in", "streaming_ms"),
+        ("attendance.current_quorum (exact count), idle", "exact_idle_ms"),
+    ):
         f = r[key]
         out.write(f"  {label:<50} {f['n']:>5} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['max']:>8.1f}\n")
     out.write("A member's reach check (assembly_to_take_part, every member request), idle:\n")

@@ -58,6 +58,27 @@ def django_setup(*, setup_database: bool = False) -> None:
     django.setup()
 
 
+def shared_cache(prefix: str = "taavon-bench-assemblies") -> str:
+    """Point Django's cache at Redis (``BENCH_REDIS_URL``, default the local server), under a key
+    prefix of its own, so that several benchmark processes share it as a deployment's processes do
+    (without ``REDIS_URL`` the settings give each process its own memory cache; huey and the channel
+    layer are left as they are). Call after :func:`django_setup`; returns the cache's location, or
+    ``"per-process memory"`` when Redis does not answer."""
+    from django.test.utils import override_settings
+
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception:  # noqa: BLE001 - any failure means: no shared cache
+        return "per-process memory"
+    override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}}
+    ).enable()
+    return url
+
+
 def machine() -> dict:
     import run
 

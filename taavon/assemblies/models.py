@@ -149,13 +149,25 @@ class AgendaItem(models.Model):
 class RollEntry(models.Model):
     """A member on the voter roll, frozen at the record date when the notice is published."""
 
-    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="roll")
-    # No database constraint on these two: freezing a 1,000,000-member roll spent most of its time
-    # locking every referenced person and membership row. The roll is copied from those very rows
-    # in one INSERT … SELECT, and Django still applies PROTECT / SET_NULL on deletion.
+    # No database constraint on any of the three foreign keys. Person and membership: freezing a
+    # 1,000,000-member roll spent most of its time locking every referenced row. Assembly: the
+    # constraint is deferred, so the commit of the freeze ran one trigger per roll row (40 % of the
+    # freeze at a million), checking an assembly the freeze holds locked. The roll is copied from
+    # those very rows in one INSERT … SELECT, and Django still applies CASCADE / PROTECT / SET_NULL
+    # on deletion (deleting an assembly deletes its roll; PostgreSQL never did that part).
+    # No single-column index on assembly (the unique (assembly, person) serves it) or membership
+    # (read only when a membership is deleted, to set its roll entries' reference to NULL).
+    assembly = models.ForeignKey(
+        Assembly, on_delete=models.CASCADE, related_name="roll", db_constraint=False, db_index=False
+    )
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     membership = models.ForeignKey(
-        "registry.Membership", null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        "registry.Membership",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     votes = models.PositiveSmallIntegerField(default=1)
 
@@ -284,7 +296,8 @@ class VoteRecord(models.Model):
     """That a roll entry has voted on an item, and nothing about how. Unique: one vote each."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="vote_records")
+    # No index of its own: the unique (item, roll_entry) serves every look-up by item.
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="vote_records", db_index=False)
     roll_entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="+")
     by_proxy = models.BooleanField(default=False)
 
@@ -306,13 +319,17 @@ class Ballot(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="ballots")
-    receipt_hash = models.CharField(max_length=64, unique=True)
+    # Indexes: the (item, receipt_hash) one serves every look-up by item (and the chain's order);
+    # receipt_hash is unique through a constraint, not ``unique=True``, which on PostgreSQL also
+    # builds a second, pattern-matching index nothing uses.
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="ballots", db_index=False)
+    receipt_hash = models.CharField(max_length=64)
     choice = models.PositiveSmallIntegerField(choices=Choice.choices, null=True, blank=True)
     marks = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["item", "receipt_hash"])]
+        constraints = [models.UniqueConstraint(fields=["receipt_hash"], name="one_ballot_per_receipt")]
 
 
 class BallotMark(models.Model):

@@ -283,7 +283,8 @@ def open_item(*, actor, item) -> AgendaItem:
     The quorum found is kept on the item: the votes present at this moment are the base of a
     motion's majority.
     """
-    assembly = Assembly.objects.select_for_update().select_related("cooperative").get(pk=item.assembly_id)
+    # The assembly's row only: FOR UPDATE over the join would lock the cooperative's row as well.
+    assembly = Assembly.objects.select_for_update(of=("self",)).select_related("cooperative").get(pk=item.assembly_id)
     if not can_run_assembly(actor, assembly):
         raise PermissionDenied
     item = AgendaItem.objects.select_for_update().get(pk=item.pk, assembly=assembly)
@@ -335,13 +336,26 @@ def open_item(*, actor, item) -> AgendaItem:
 def close_item(*, actor, item) -> AgendaItem:
     """Close voting on an item: tally, chain head, result — all kept on the item and logged.
 
-    Waits for casts in flight, so the tally covers every ballot accepted and nothing after.
+    Waits for casts in flight, so the tally covers every ballot accepted and nothing after: the
+    close takes the item's gate exclusively (casts hold it shared), so casts already in flight
+    commit first and later ones wait, then find the item closed; and it locks the item's row, so a
+    second close (or an ``open_item`` of this item) waits and then finds it closed.
+
+    It does not lock the assembly's row. The chain walks every ballot — seconds at a million — and
+    meanwhile every write that references the assembly would queue behind that lock: a check-in, a
+    proxy, a log entry (their foreign-key checks share-lock the row), as well as the actions that
+    lock it themselves. Nothing the close reads from the assembly can change meanwhile: its rules
+    and kind are frozen with the notice, and while this item is open no other item can open and
+    the session cannot close (``open_item`` and ``close_session`` lock the assembly and refuse
+    while an item is open).
     """
-    assembly = Assembly.objects.select_for_update().select_related("cooperative").get(pk=item.assembly_id)
+    assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
     if not can_run_assembly(actor, assembly):
         raise PermissionDenied
     _item_gate(item.pk, exclusive=True)
-    item = AgendaItem.objects.select_for_update().select_related("assembly").get(pk=item.pk, assembly=assembly)
+    # FOR UPDATE of the item alone (a join with the assembly would lock its row too).
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk, assembly=assembly)
+    item.assembly = assembly
     if item.state != ItemState.OPEN:
         raise ValidationError(_("Voting on this item is not open."), code="not_open")
     if item.kind == ItemKind.MOTION:
