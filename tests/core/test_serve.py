@@ -25,6 +25,7 @@ def served(monkeypatch):
     monkeypatch.setattr(HUEY, "create_consumer", lambda **options: FakeConsumer(**options))
 
     def serve(*args, redis_url=None):
+        FakeConsumer.started = []
         monkeypatch.setattr("django.conf.settings.REDIS_URL", redis_url, raising=False)
         monkeypatch.setattr("django.conf.settings.DEBUG", True)
         monkeypatch.setattr("django.conf.settings.TAAVON_DEMO", False)
