@@ -1,5 +1,6 @@
 """Production settings pass Django's deployment checks; the embedded default needs no setup."""
 
+import json
 import os
 import subprocess
 import sys
@@ -47,22 +48,27 @@ def test_pages_are_persian_whatever_the_browser_asks_until_english_is_chosen(cli
     assert 'lang="en" dir="ltr"' in page.content.decode()
 
 
-def database_settings(**env) -> dict:
-    """The DATABASES["default"] the settings module builds from ``env`` (in a fresh interpreter)."""
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "taavon.settings", **env}
-    code = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default'], default=str))"
+def setting(name: str, **env):
+    """The value the settings module gives ``name`` under ``env`` (in a fresh interpreter; the
+    machine's own REDIS_URL and DATABASE_URL are left out unless ``env`` names them)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    environment.update(DJANGO_SETTINGS_MODULE="taavon.settings", **env)
+    code = f"import json; from django.conf import settings; print(json.dumps(settings.{name}, default=str))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    import json
-
     return json.loads(result.stdout)
 
 
 def test_postgresql_requests_borrow_pooled_connections_instead_of_opening_one_each():
-    database = database_settings(DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon")
+    database = setting("DATABASES", DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon")["default"]
     assert database["CONN_MAX_AGE"] == 0
     assert database["OPTIONS"]["pool"]["max_size"] == 8
 
-    unpooled = database_settings(DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon", DB_POOL_SIZE="0")
+    unpooled = setting("DATABASES", DATABASE_URL="postgres://taavon@db.example.ir:5432/taavon", DB_POOL_SIZE="0")["default"]
     assert "pool" not in unpooled.get("OPTIONS", {})
     assert unpooled["CONN_HEALTH_CHECKS"] is True
+
+
+def test_sessions_are_read_from_the_shared_cache_when_there_is_one():
+    assert setting("SESSION_ENGINE", REDIS_URL="redis://127.0.0.1:6379/0") == "django.contrib.sessions.backends.cached_db"
+    assert setting("SESSION_ENGINE") == "django.contrib.sessions.backends.db"
