@@ -131,6 +131,18 @@ def test_the_rarest_word_leads_without_changing_the_answer(monkeypatch):
     assert search("قطعات البرز") == answer  # whichever word leads, the same names
 
 
+def test_percent_and_underscore_in_a_query_are_plain_characters():
+    for tail in ("الف", "ب", "ج"):
+        helpers.cooperative(name=f"تعاونی 100% {tail}")
+    for name in ("تعاونی 100% ایرانی", "تعاونی 1000 ایرانی", "تعاونی a_b ایرانی", "تعاونی axb ایرانی"):
+        helpers.cooperative(name=name)
+
+    # «ایرانی» is the rarer word, so «100%» and «a_» are looked for inside the names it leads to
+    assert search("ایرانی 100%") == ["تعاونی 100% ایرانی"]
+    assert search("ایرانی a_") == ["تعاونی a_b ایرانی"]
+    assert search("100%") == ["تعاونی 100% الف", "تعاونی 100% ایرانی", "تعاونی 100% ب", "تعاونی 100% ج"]
+
+
 def test_filters_apply_to_every_part():
     tehran = helpers.cooperative(name="تعاونی صنعتی البرز", activity="industry")
     far = helpers.cooperative(name="شرکت تعاونی صنعتی کویر", province=helpers.other_province(tehran.province))
