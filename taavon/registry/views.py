@@ -54,6 +54,22 @@ def _form_page(request, *, form, title, cooperative=None, submit=None, intro="",
     )
 
 
+def _edit_page(request, form, save, *, done, next_url, **page):
+    """The flow every registry form shares: a valid POST calls ``save(cleaned_data)`` (a service),
+    then says ``done`` and goes to ``next_url`` — each either a value or a function of what
+    ``save`` returned; a refusal puts the rule's message on the form. Otherwise the form page
+    (``page``: its title, cooperative, submit label, intro), 422 when the form has errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return redirect(next_url(result) if callable(next_url) else next_url)
+    return _form_page(request, form=form, status=422 if form.errors else 200, **page)
+
+
 def _paginate(request, queryset, *, size: int, param: str, base_url: str = ""):
     """A page of ``queryset`` from ``?<param>=``, with ``previous_url``/``next_url`` keeping the other filters."""
     page = Paginator(queryset, size).get_page(request.GET.get(param))
@@ -174,20 +190,14 @@ def cooperative_create(request):
     if not provinces.exists():
         raise PermissionDenied
     form = CooperativeForm(request.POST if request.method == "POST" else None, provinces=provinces)
-    if request.method == "POST" and form.is_valid():
-        try:
-            coop = services.create_cooperative(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The cooperative was registered."))
-            return redirect(_detail_url(coop))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.create_cooperative(actor=request.user, **data),
+        done=_("The cooperative was registered."),
+        next_url=_detail_url,
         title=_("Register a cooperative"),
         submit=_("Register"),
-        status=422 if form.errors else 200,
     )
 
 
@@ -202,16 +212,14 @@ def cooperative_edit(request, pk):
         provinces=scoped_provinces(request.user, Action.SUPERVISE) if supervise else None,
         location_editable=supervise,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_cooperative(actor=request.user, cooperative=coop, **form.changed_values())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect(_detail_url(coop))
-    return _form_page(
-        request, form=form, title=_("Edit cooperative"), cooperative=coop, status=422 if form.errors else 200
+    return _edit_page(
+        request,
+        form,
+        lambda data: services.update_cooperative(actor=request.user, cooperative=coop, **form.changed_values()),
+        done=_("The changes were saved."),
+        next_url=_detail_url(coop),
+        title=_("Edit cooperative"),
+        cooperative=coop,
     )
 
 
@@ -220,21 +228,15 @@ def cooperative_edit(request, pk):
 def status_change(request, pk):
     coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
     form = StatusChangeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_status(actor=request.user, cooperative=coop, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The status change was recorded."))
-            return redirect(_detail_url(coop, "status"))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.change_status(actor=request.user, cooperative=coop, **data),
+        done=_("The status change was recorded."),
+        next_url=_detail_url(coop, "status"),
         title=_("Change status"),
         cooperative=coop,
         intro=_("Current status: %(status)s") % {"status": coop.get_status_display()},
-        status=422 if form.errors else 200,
     )
 
 
@@ -256,24 +258,17 @@ def counties(request):
 def member_add(request, pk):
     coop = selectors.cooperative_for(request.user, pk, *EDITORS)
     form = MemberAddForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.add_member(actor=request.user, cooperative=coop, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("%(name)s was added as a member.") % {"name": membership.person.full_name})
-            if "add_another" in request.POST:
-                return redirect("registry:member_add", pk=coop.pk)
-            return redirect(_detail_url(coop, "members"))
-    return _form_page(
+    another = "add_another" in request.POST
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.add_member(actor=request.user, cooperative=coop, **data),
+        done=lambda membership: _("%(name)s was added as a member.") % {"name": membership.person.full_name},
+        next_url=reverse("registry:member_add", args=[coop.pk]) if another else _detail_url(coop, "members"),
         title=_("Add a member"),
         cooperative=coop,
         submit=_("Add member"),
         intro=_("Enter the national code. A person already in the register is reused with their registered name."),
-        status=422 if form.errors else 200,
     )
 
 
@@ -284,22 +279,17 @@ def member_edit(request, pk, membership_id):
     membership = selectors.membership_of(coop, membership_id)
     initial = {f: getattr(membership, f) for f in services.MEMBERSHIP_FIELDS}
     form = MembershipForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            services.update_membership(actor=request.user, membership=membership, **changes)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The membership was saved."))
-            return redirect(_detail_url(coop, "members"))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.update_membership(
+            actor=request.user, membership=membership, **{name: data[name] for name in form.changed_data}
+        ),
+        done=_("The membership was saved."),
+        next_url=_detail_url(coop, "members"),
         title=_("Edit membership of %(name)s") % {"name": membership.person.full_name},
         cooperative=coop,
         intro=_("Changed data must be verified again by the provincial office."),
-        status=422 if form.errors else 200,
     )
 
 
@@ -309,21 +299,15 @@ def member_leave(request, pk, membership_id):
     coop = selectors.cooperative_for(request.user, pk, *EDITORS)
     membership = selectors.membership_of(coop, membership_id)
     form = LeaveForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.leave_membership(actor=request.user, membership=membership, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("%(name)s was marked as left.") % {"name": membership.person.full_name})
-            return redirect(_detail_url(coop, "members"))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.leave_membership(actor=request.user, membership=membership, **data),
+        done=_("%(name)s was marked as left.") % {"name": membership.person.full_name},
+        next_url=_detail_url(coop, "members"),
         title=_("Mark %(name)s as left") % {"name": membership.person.full_name},
         cooperative=coop,
         submit=_("Mark as left"),
-        status=422 if form.errors else 200,
     )
 
 
@@ -358,21 +342,15 @@ def members_verify_all(request, pk):
 def position_add(request, pk):
     coop = selectors.cooperative_for(request.user, pk, *EDITORS)
     form = PositionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_position(actor=request.user, cooperative=coop, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The position was recorded."))
-            return redirect(_detail_url(coop, "governance"))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.add_position(actor=request.user, cooperative=coop, **data),
+        done=_("The position was recorded."),
+        next_url=_detail_url(coop, "governance"),
         title=_("Add a board member, managing director or inspector"),
         cooperative=coop,
         intro=_("Board members and inspectors must be active members. The term ends by law unless you enter an end."),
-        status=422 if form.errors else 200,
     )
 
 
@@ -382,19 +360,13 @@ def position_end(request, pk, position_id):
     coop = selectors.cooperative_for(request.user, pk, *EDITORS)
     position = selectors.position_of(coop, position_id)
     form = EndPositionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_position(actor=request.user, position=position, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("The position was ended."))
-            return redirect(_detail_url(coop, "governance"))
-    return _form_page(
+    return _edit_page(
         request,
-        form=form,
+        form,
+        lambda data: services.end_position(actor=request.user, position=position, **data),
+        done=_("The position was ended."),
+        next_url=_detail_url(coop, "governance"),
         title=_("End position: %(position)s") % {"position": position},
         cooperative=coop,
         submit=_("End position"),
-        status=422 if form.errors else 200,
     )
