@@ -11,7 +11,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -94,6 +94,32 @@ def _mobile_on_record(national_code: str, user: User | None) -> str:
     return person_mobile or (account.mobile if account else "")
 
 
+def _issue_code(national_code: str, purpose, *, bound_to: str | None = None) -> tuple[str, datetime]:
+    """A fresh one-time code for ``purpose`` and its expiry; every earlier live code of that purpose
+    stops working. Refused while the last one is younger than CODE_RESEND_SECONDS. ``bound_to``
+    ties a confirmation code to the one thing it confirms (hashed with it)."""
+    if not cache.add(f"taavon:{purpose}-code-wait:{national_code}", True, CODE_RESEND_SECONDS):
+        raise ValidationError(
+            _("A code was requested less than %(seconds)s seconds ago. Please wait before asking for a new one."),
+            code="code_wait",
+            params={"seconds": CODE_RESEND_SECONDS},
+        )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = timezone.now()
+    expires_at = now + timedelta(minutes=CODE_LIFETIME_MINUTES)
+    with transaction.atomic():
+        OneTimeCode.objects.filter(
+            national_code=national_code, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        OneTimeCode.objects.create(
+            national_code=national_code,
+            purpose=purpose,
+            code_hash=_code_hash(national_code, code if bound_to is None else f"{bound_to}:{code}"),
+            expires_at=expires_at,
+        )
+    return code, expires_at
+
+
 def request_login_code(*, national_code: str, user: User | None = None) -> CodeRequest:
     """Issue a one-time login code for ``national_code`` and send it to the mobile on record.
 
@@ -110,26 +136,7 @@ def request_login_code(*, national_code: str, user: User | None = None) -> CodeR
         raise ValidationError(
             _("No mobile number is on record for your account. Ask an administrator to add one."), code="no_mobile"
         )
-    if not cache.add(f"taavon:login-code-wait:{national_code}", True, CODE_RESEND_SECONDS):
-        raise ValidationError(
-            _("A code was requested less than %(seconds)s seconds ago. Please wait before asking for a new one."),
-            code="code_wait",
-            params={"seconds": CODE_RESEND_SECONDS},
-        )
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    now = timezone.now()
-    expires_at = now + timedelta(minutes=CODE_LIFETIME_MINUTES)
-    with transaction.atomic():
-        # A new code replaces every earlier one.
-        OneTimeCode.objects.filter(
-            national_code=national_code, purpose=OneTimeCode.Purpose.LOGIN, used_at__isnull=True, expires_at__gt=now
-        ).update(expires_at=now)
-        OneTimeCode.objects.create(
-            national_code=national_code,
-            purpose=OneTimeCode.Purpose.LOGIN,
-            code_hash=_code_hash(national_code, code),
-            expires_at=expires_at,
-        )
+    code, expires_at = _issue_code(national_code, OneTimeCode.Purpose.LOGIN)
     if not mobile:
         return CodeRequest(national_code=national_code, expires_at=expires_at)
     text = gettext("Taavon login code: %(code)s. Valid for %(minutes)s minutes. Do not share it with anyone.") % {
@@ -386,25 +393,7 @@ def request_confirmation_code(*, person_or_user, purpose_label, subject: str = "
             ),
             code="no_mobile",
         )
-    if not cache.add(f"taavon:confirm-code-wait:{national_code}", True, CODE_RESEND_SECONDS):
-        raise ValidationError(
-            _("A code was requested less than %(seconds)s seconds ago. Please wait before asking for a new one."),
-            code="code_wait",
-            params={"seconds": CODE_RESEND_SECONDS},
-        )
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    now = timezone.now()
-    expires_at = now + timedelta(minutes=CODE_LIFETIME_MINUTES)
-    with transaction.atomic():
-        OneTimeCode.objects.filter(
-            national_code=national_code, purpose=OneTimeCode.Purpose.CONFIRM, used_at__isnull=True, expires_at__gt=now
-        ).update(expires_at=now)
-        OneTimeCode.objects.create(
-            national_code=national_code,
-            purpose=OneTimeCode.Purpose.CONFIRM,
-            code_hash=_code_hash(national_code, f"{subject}:{code}"),
-            expires_at=expires_at,
-        )
+    code, expires_at = _issue_code(national_code, OneTimeCode.Purpose.CONFIRM, bound_to=subject)
     text = gettext(
         "Taavon confirmation code for %(purpose)s: %(code)s. Valid for %(minutes)s minutes. "
         "Do not share it with anyone."
