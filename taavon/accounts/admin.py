@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from taavon.audit.admin import AuditedAdmin
 from taavon.audit.services import record, snapshot
 from taavon.core.identifiers import clean_mobile, clean_national_code
 
@@ -31,11 +32,11 @@ USER_AUDIT_FIELDS = [
 GRANT_AUDIT_FIELDS = ["user", "role", "cooperative", "province", "bank_code", "position"]
 
 
-def _before(obj, fields):
-    if obj.pk is None:
-        return None
-    old = type(obj)._default_manager.filter(pk=obj.pk).first()
-    return snapshot(old, fields=fields) if old is not None else None
+class _Audited(AuditedAdmin):
+    """Accounts name their audit records create/update/delete, as the account services do."""
+
+    def audit_action(self, obj, verb: str) -> str:
+        return {"add": "create", "change": "update", "delete": "delete"}[verb]
 
 
 class _IdentifierCleaning:
@@ -91,7 +92,9 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_Audited, BaseUserAdmin):
+    audit_fields = USER_AUDIT_FIELDS
+
     form = UserEditForm
     add_form = UserCreateForm
     inlines = [RoleGrantInline]
@@ -122,28 +125,8 @@ class UserAdmin(BaseUserAdmin):
         ),
     ]
 
-    def save_model(self, request, obj, form, change):
-        before = _before(obj, USER_AUDIT_FIELDS)
-        super().save_model(request, obj, form, change)
-        record(
-            request.user,
-            "update" if change else "create",
-            obj,
-            before=before,
-            after=snapshot(obj, fields=USER_AUDIT_FIELDS),
-        )
-
-    def delete_model(self, request, obj):
-        record(request.user, "delete", obj, before=snapshot(obj, fields=USER_AUDIT_FIELDS))
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            record(request.user, "delete", obj, before=snapshot(obj, fields=USER_AUDIT_FIELDS))
-        super().delete_queryset(request, queryset)
-
     def save_formset(self, request, form, formset, change):
-        befores = {f.instance.pk: _before(f.instance, GRANT_AUDIT_FIELDS) for f in formset.forms if f.instance.pk}
+        befores = {f.instance.pk: self.stored_snapshot(f.instance, GRANT_AUDIT_FIELDS) for f in formset.forms if f.instance.pk}
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             record(request.user, "delete", obj, before=snapshot(obj, fields=GRANT_AUDIT_FIELDS))
@@ -179,33 +162,15 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(_Audited, admin.ModelAdmin):
+    audit_fields = GRANT_AUDIT_FIELDS
+
     form = RoleGrantForm
     list_display = ["user", "role", "cooperative", "province", "bank_code", "position", "granted_at"]
     list_filter = ["role", "province"]
     search_fields = ["user__national_code", "user__full_name", "cooperative__name", "cooperative__national_id"]
     raw_id_fields = ["user", "cooperative"]
     list_select_related = ["user", "cooperative", "province"]
-
-    def save_model(self, request, obj, form, change):
-        before = _before(obj, GRANT_AUDIT_FIELDS)
-        super().save_model(request, obj, form, change)
-        record(
-            request.user,
-            "update" if change else "create",
-            obj,
-            before=before,
-            after=snapshot(obj, fields=GRANT_AUDIT_FIELDS),
-        )
-
-    def delete_model(self, request, obj):
-        record(request.user, "delete", obj, before=snapshot(obj, fields=GRANT_AUDIT_FIELDS))
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            record(request.user, "delete", obj, before=snapshot(obj, fields=GRANT_AUDIT_FIELDS))
-        super().delete_queryset(request, queryset)
 
 
 @admin.register(ApiToken)

@@ -6,12 +6,12 @@ checked on entry by the officer and supervisor pages and the API."""
 from django.contrib import admin
 
 from taavon.accounts.scoping import Action, can, scope
-from taavon.audit.services import record, snapshot
+from taavon.audit.admin import AuditedAdmin
 
 from .models import Cooperative, Membership, Person, Position, StatusChange
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(AuditedAdmin, admin.ModelAdmin):
     """Rows limited by scope for everyone but superusers."""
 
     def get_queryset(self, request):
@@ -41,20 +41,6 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        action = "admin_change" if change else "admin_add"
-        record(request.user, f"{obj._meta.model_name}.{action}", obj, before=before, after=snapshot(obj))
-
-    def delete_model(self, request, obj):
-        record(request.user, f"{obj._meta.model_name}.admin_delete", obj, before=snapshot(obj))
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            record(request.user, f"{obj._meta.model_name}.admin_delete", obj, before=snapshot(obj))
-        super().delete_queryset(request, queryset)
 
 
 class ReadOnlyAdmin(ScopedAdmin):
