@@ -267,3 +267,17 @@ def test_a_persons_memberships_across_cooperatives_are_found_by_national_code():
     assert found[0].left_on == datetime.date(2024, 1, 2) and found[1].joined_on == datetime.date(2022, 3, 1)
     assert found[0].cooperative_national_id == first.national_id and found[0].verified is False
     assert selectors.memberships_by_national_code(helpers.national_code()) == []
+
+
+def test_an_administrator_deletes_a_cooperative_in_the_back_office_and_its_words_go_with_it(client):
+    from django.urls import reverse
+
+    admin = helpers.user("administrator")
+    coop = helpers.cooperative(name="تعاونی ثبت اشتباه")
+    client.force_login(admin)
+    url = reverse("admin:registry_cooperative_delete", args=[coop.pk])
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Cooperative.objects.filter(pk=coop.pk).exists() and not CooperativeWord.objects.exists()
+    assert search("اشتباه") == []
