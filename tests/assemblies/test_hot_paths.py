@@ -92,7 +92,7 @@ def test_an_election_chain_decodes_every_ballot_marks(monkeypatch):
         ({"receipt_hash": "F" * 64}, True),  # not lower-case hex
     ],
 )
-def test_a_tampered_motion_ballot_is_reported_and_chained_as_documented(monkeypatch, change, chain_changes):
+def test_a_tampered_motion_ballot_is_reported_and_chained_as_documented(monkeypatch, english, change, chain_changes):
     monkeypatch.setattr(ballot_box, "_CHUNK", 4)
     a, item, _ = closed_motion()
     ballot = Ballot.objects.filter(item=item).order_by("receipt_hash")[5]
