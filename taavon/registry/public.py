@@ -187,11 +187,11 @@ class WordPart:
     SQLite), list the distinct indexed words starting with it (a skip scan of the word index),
     and walk their ranges of ``(word, name_key, cooperative_id)`` — each already in name order —
     keeping the rows whose name key has the other words (see :meth:`_conditions`), is not in the
-    prefix part and passes the filters; a page takes the first rows of each range and sorts only those. A cooperative
-    with two words starting with the driving query word is kept only in the range of the first
-    one. When the driving
-    word starts more than :data:`MAX_WORDS` distinct words (one or two letters), the
-    cooperatives are walked in name order instead. The same SQL runs on SQLite.
+    prefix part and passes the filters; a page takes the first rows of each range and sorts only
+    those. A cooperative with two words starting with the driving query word is kept only in the
+    range of the first one. When the driving word starts more than :data:`MAX_WORDS` distinct
+    words (one or two letters), the cooperatives are walked in name order instead. The same SQL
+    runs on SQLite.
     """
 
     MAX_WORDS = 64
