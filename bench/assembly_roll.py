@@ -1,7 +1,7 @@
 """Freezing a 1,000,000-member voter roll: ``convening.publish_notice`` on a cooperative of a million.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/taavon_bench_assemblies \\
-        .venv/bin/python bench/assembly_roll.py [--members 1000000] [--compare fk,no-assembly-fk,no-redundant-indexes,lean]
+        .venv/bin/python bench/assembly_roll.py [--members 1000000] [--compare before-0004,fk,no-single-indexes]
         [--explain]
         [--keep] [--json out.json] [--setup] [--quick]
 
@@ -20,19 +20,23 @@ afterwards) and never sent. The checks and the freeze are also timed on their ow
 the same call. Afterwards: the roll has ``--members`` entries and ``roll_size`` says so.
 
 ``--compare VARIANT[,VARIANT…]`` then publishes one more draft assembly per variant, with the
-roll table changed for the duration and put back afterwards (the variant's roll is deleted first):
+roll table changed for the duration and put back afterwards (the variant's roll is deleted first).
+Since migration ``assemblies/0004_lean_roll_and_ballot_indexes`` the roll has no foreign-key
+constraint and no single-column index on ``assembly_id`` or ``membership_id`` ("lean"); the
+variants put back what the migrations removed, or remove more:
 
-* ``fk``: the two foreign keys of ``RollEntry.person`` / ``RollEntry.membership`` put back
-  (``NOT VALID``: only new rows are checked) — the roll as it was before migration
-  ``assemblies/0003_roll_without_fk_locks``;
-* ``no-assembly-fk``: also without the foreign key of ``RollEntry.assembly`` (deferred: one
-  trigger call per roll row at COMMIT);
-* ``no-redundant-indexes``: without two of the single-column indexes Django makes for the
-  foreign keys: ``assembly_id`` (already the leading column of the unique ``(assembly_id,
-  person_id)``) and ``membership_id`` (read only when a membership is deleted, to set the roll's
-  reference to NULL). ``person_id`` stays: it finds the assemblies a person is on the roll of;
-* ``no-single-indexes``: without those two and ``person_id`` too (for reference);
-* ``lean``: ``no-assembly-fk`` and ``no-redundant-indexes`` together.
+* ``before-0004``: the deferred foreign key of ``RollEntry.assembly`` (one trigger call per roll
+  row at COMMIT) and the single-column indexes on ``assembly_id`` and ``membership_id`` put back —
+  the roll as it was between migrations 0003 and 0004;
+* ``assembly-fk``: only that foreign key put back;
+* ``redundant-indexes``: only those two indexes put back;
+* ``fk``: ``before-0004`` and the two foreign keys of ``RollEntry.person`` /
+  ``RollEntry.membership`` (``NOT VALID``: only new rows are checked) — the roll as it was before
+  migration ``assemblies/0003_roll_without_fk_locks``;
+* ``no-single-indexes``: without the index on ``person_id`` either (for reference: it finds the
+  assemblies a person is on the roll of, so it stays);
+* ``no-assembly-fk``, ``no-redundant-indexes``, ``lean``: the variants measured before 0004,
+  which drop what is there (now nothing: each measures the current schema again).
 
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the freeze's INSERT … SELECT with the deferred
 constraints made immediate (so their triggers show), rolled back.
@@ -52,8 +56,19 @@ ROLL_FKS = {
     "bench_tmp_rollentry_person_fk": "FOREIGN KEY (person_id) REFERENCES registry_person (id)",
     "bench_tmp_rollentry_membership_fk": "FOREIGN KEY (membership_id) REFERENCES registry_membership (id)",
 }
+ASSEMBLY_FK = (
+    "bench_tmp_rollentry_assembly_fk",
+    "FOREIGN KEY (assembly_id) REFERENCES assemblies_assembly (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
+)
+SINGLE_INDEXES = {
+    "bench_tmp_rollentry_assembly_idx": "assembly_id",
+    "bench_tmp_rollentry_membership_idx": "membership_id",
+}
 VARIANTS = {
-    "fk": "with the roll's person and membership foreign keys put back (as before migration 0003)",
+    "before-0004": "with the assembly foreign key and the assembly_id / membership_id indexes put back (before 0004)",
+    "assembly-fk": "with the roll's assembly foreign key put back",
+    "redundant-indexes": "with the single-column indexes on assembly_id and membership_id put back",
+    "fk": "with every foreign key and index of the roll put back (as before migration 0003)",
     "no-assembly-fk": "without the roll's assembly foreign key either",
     "no-redundant-indexes": "without the single-column indexes on assembly_id and membership_id",
     "no-single-indexes": "without the single-column indexes on assembly_id, membership_id and person_id",
@@ -63,13 +78,29 @@ VARIANTS = {
 
 def variant_change(name: str) -> tuple[list[str], list[str]]:
     """(SQL changing the roll table for variant ``name``, SQL putting it back)."""
-    if name == "fk":
+    if name == "assembly-fk":
+        constraint, definition = ASSEMBLY_FK
         return (
-            [
+            [f"ALTER TABLE assemblies_rollentry ADD CONSTRAINT {constraint} {definition}"],
+            [f"ALTER TABLE assemblies_rollentry DROP CONSTRAINT IF EXISTS {constraint}"],
+        )
+    if name == "redundant-indexes":
+        return (
+            [f"CREATE INDEX {index} ON assemblies_rollentry ({column})" for index, column in SINGLE_INDEXES.items()],
+            [f"DROP INDEX IF EXISTS {index}" for index in SINGLE_INDEXES],
+        )
+    if name == "before-0004":
+        changes = [variant_change(part) for part in ("assembly-fk", "redundant-indexes")]
+        return [sql for change, _ in changes for sql in change], [sql for _, undo in changes for sql in undo]
+    if name == "fk":
+        change, undo = variant_change("before-0004")
+        return (
+            change
+            + [
                 f"ALTER TABLE assemblies_rollentry ADD CONSTRAINT {c} {d} DEFERRABLE INITIALLY DEFERRED NOT VALID"
                 for c, d in ROLL_FKS.items()
             ],
-            [f"ALTER TABLE assemblies_rollentry DROP CONSTRAINT IF EXISTS {c}" for c in ROLL_FKS],
+            undo + [f"ALTER TABLE assemblies_rollentry DROP CONSTRAINT IF EXISTS {c}" for c in ROLL_FKS],
         )
     if name == "no-assembly-fk":
         rows = bench.fetchall(

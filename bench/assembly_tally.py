@@ -21,7 +21,8 @@ Measured, on the same rows (best and median of ``--repeat`` runs for the first t
   (target: within 2×);
 * ``ballot_box.walk`` alone (the chain over every ballot in receipt-hash order, in Python);
 * ``voting.close_item`` as the chair runs it (tally + chain + vote-record count + result + event
-  log + audit, one transaction), once;
+  log + audit, one transaction), once; 0.5 s into it, another connection locks the assembly's row
+  (``SELECT … FOR UPDATE``, as the session's actions do) and the wait is printed;
 * ``ballot_box.verify_item`` on the closed item, once (target: under 30 s), and that it finds
   nothing wrong.
 """
@@ -33,6 +34,7 @@ import json
 import random
 import statistics
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -98,6 +100,30 @@ def build(ballots: int, *, fresh: bool, seed: int) -> dict:
     return {"cooperative": coop, "assembly": assembly, "item": item, "members": load, "timings": timings}
 
 
+class AssemblyLockWaiter(threading.Thread):
+    """After ``delay`` seconds, lock the assembly's row (``SELECT … FOR UPDATE``, as every session
+    action does) from a connection of its own, and keep how long that took in ``waited``."""
+
+    def __init__(self, assembly_id: int, delay: float):
+        super().__init__(daemon=True)
+        self.assembly_id, self.delay, self.waited = assembly_id, delay, None
+
+    def run(self):
+        import time
+
+        from django.db import connection, transaction
+
+        from taavon.assemblies.models import Assembly
+
+        time.sleep(self.delay)
+        try:
+            with bench.Timer() as t, transaction.atomic():
+                Assembly.objects.select_for_update().get(pk=self.assembly_id)
+            self.waited = t.seconds
+        finally:
+            connection.close()
+
+
 def timed(fn, repeat: int) -> tuple[dict, object]:
     samples, value = [], None
     for _ in range(repeat):
@@ -149,10 +175,14 @@ def run(args) -> dict:
         results["walk"]["ballots"] = count
 
         actor = bench.officer(assembly.cooperative)
-        bench.say("Timing voting.close_item …")
+        bench.say("Timing voting.close_item, and meanwhile how long another connection waits to lock the assembly …")
+        waiter = AssemblyLockWaiter(assembly.pk, delay=0.5)
+        waiter.start()
         with bench.Timer() as t:
             closed = voting.close_item(actor=actor, item=item)
         results["close_item_s"] = t.seconds
+        waiter.join()
+        results["assembly_lock_wait_during_close_s"] = waiter.waited
         results["close_item_result"] = {k: closed.result.get(k) for k in ("for", "against", "abstain", "base", "required", "passed")}
         results["chain_head_matches_walk"] = closed.chain_head == head
         results["close_item_vs_raw"] = t.seconds / results["raw_group_by"]["median_s"]
@@ -170,10 +200,9 @@ def run(args) -> dict:
                 "raw GROUP BY": bench.explain(RAW_TALLY, [item.pk]),
                 "close_item tally query": orm_tally_explain(item.pk),
             }
-            walk_sql, params = (
-                Ballot.objects.filter(item_id=item.pk).order_by("receipt_hash").values_list("receipt_hash", "choice", "marks")
-            ).query.sql_with_params()
-            results["explain"]["walk / verify: ballots in receipt-hash order"] = bench.explain(walk_sql, params)
+            results["explain"]["walk / verify: ballots in receipt-hash order, through a server-side cursor"] = (
+                cursor_plan(item)
+            )
     finally:
         results["load_after"] = bench.load_average()
         if args.keep:
@@ -183,6 +212,40 @@ def run(args) -> dict:
             results["cleanup_s"] = bench.delete_assembly(assembly.pk)
     results["ballots"] = args.ballots
     return results
+
+
+def cursor_plan(item) -> str:
+    """EXPLAIN of the chain's query as ``ballot_box`` runs it: through a server-side cursor, which
+    PostgreSQL plans for the first rows (``cursor_tuple_fraction``) — an index scan in chain order
+    where the same query on its own gets a sort. (No ANALYZE: a cursor's plan runs as it is fetched.)"""
+    from django.db import connection, transaction
+
+    from taavon.assemblies import ballot_box
+
+    captured = []
+
+    class Capture:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, params):
+            captured.append((sql, params))
+
+        def fetchmany(self, size):
+            return []
+
+    real = connection.chunked_cursor
+    connection.chunked_cursor = Capture
+    try:
+        list(ballot_box._chunks(item))
+    finally:
+        connection.chunked_cursor = real
+    sql, params = captured[0]
+    with transaction.atomic():
+        return "\n".join(row[0] for row in bench.fetchall(f"EXPLAIN DECLARE bench_chain CURSOR FOR {sql}", params))
 
 
 def orm_tally_explain(item_id: int) -> str:
@@ -213,6 +276,8 @@ def print_report(r: dict, out=sys.stdout) -> None:
     out.write(f"{'voting.close_item (tally + chain + result)':<48} {r['close_item_s']:>8.3f}"
               f"   = {r['close_item_vs_raw']:.0f}× the raw GROUP BY; chain head = walk: {r['chain_head_matches_walk']}\n")
     out.write(f"  result: {r['close_item_result']}\n")
+    out.write(f"  another connection locking the assembly row 0.5 s into the close waited "
+              f"{r['assembly_lock_wait_during_close_s']:.3f} s\n")
     verdict = "pass" if r["verify_item_s"] < TARGET_VERIFY_S and r["verify_ok"] else "FAIL"
     out.write(f"{'ballot_box.verify_item':<48} {r['verify_item_s']:>8.3f}   (target < {TARGET_VERIFY_S:g} s; "
               f"{r['verify_ballots']:,} ballots checked, ok: {r['verify_ok']})  {verdict}\n")
