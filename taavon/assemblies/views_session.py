@@ -119,7 +119,7 @@ def _with_notes(rows):
 
 
 def _attendance_context(assembly) -> dict:
-    quorum = attendance.current_quorum(assembly) if assembly.rules else None
+    quorum = attendance.live_quorum(assembly) if assembly.rules else None  # shown, not decided on
     return {
         "assembly": assembly,
         "quorum": quorum,

@@ -228,7 +228,7 @@ def _items_context(request, assembly, *, errors=None) -> dict:
     quorum = None
     can_run = can_run_assembly(request.user, assembly)
     if assembly.state == AssemblyState.IN_SESSION:
-        quorum = attendance.current_quorum(assembly)
+        quorum = attendance.live_quorum(assembly)  # shown, not decided on: the shared figure
     return {
         "assembly": assembly,
         "rows": _item_rows(assembly, errors or {}),
