@@ -97,6 +97,10 @@ TEMPLATES = [
     }
 ]
 
+# Requests served at once per process (taavon.core.http_threads); each holds at most one database
+# connection, so keep it no higher than DB_POOL_SIZE.
+HTTP_THREADS = env.int("HTTP_THREADS", default=8)
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'taavon.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; the timeout rides out short write bursts.
