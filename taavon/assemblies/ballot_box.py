@@ -166,6 +166,54 @@ def chain(item) -> str:
     return walk(item)[0]
 
 
+# --------------------------------------------------------------------------- storage order
+
+# Temporary tables keep the item's rows while they are written again (``%s``: the item).
+_REWRITE = [
+    "CREATE TEMPORARY TABLE taavon_rewrite_ballots AS "
+    "SELECT id, item_id, receipt_hash, choice, marks FROM assemblies_ballot WHERE item_id = %s",
+    "CREATE TEMPORARY TABLE taavon_rewrite_marks AS "
+    "SELECT m.ballot_id, m.item_id, m.candidate_id, b.receipt_hash FROM assemblies_ballotmark m "
+    "JOIN assemblies_ballot b ON b.id = m.ballot_id WHERE m.item_id = %s",
+    "CREATE TEMPORARY TABLE taavon_rewrite_votes AS "
+    "SELECT id, item_id, roll_entry_id, by_proxy FROM assemblies_voterecord WHERE item_id = %s",
+    "DELETE FROM assemblies_ballotmark WHERE item_id = %s",
+    "DELETE FROM assemblies_ballot WHERE item_id = %s",
+    "DELETE FROM assemblies_voterecord WHERE item_id = %s",
+    "INSERT INTO assemblies_ballot (id, item_id, receipt_hash, choice, marks) "
+    "SELECT id, item_id, receipt_hash, choice, marks FROM taavon_rewrite_ballots ORDER BY receipt_hash",
+    "INSERT INTO assemblies_ballotmark (ballot_id, item_id, candidate_id) "
+    "SELECT ballot_id, item_id, candidate_id FROM taavon_rewrite_marks ORDER BY receipt_hash, candidate_id",
+    "INSERT INTO assemblies_voterecord (id, item_id, roll_entry_id, by_proxy) "
+    "SELECT id, item_id, roll_entry_id, by_proxy FROM taavon_rewrite_votes ORDER BY roll_entry_id",
+    "DROP TABLE taavon_rewrite_ballots",
+    "DROP TABLE taavon_rewrite_marks",
+    "DROP TABLE taavon_rewrite_votes",
+]
+
+
+def rewrite_in_published_order(item_id: int) -> int:
+    """Store a closed item's ballots again in receipt-hash order, their marks with new keys in that
+    order, and its vote records in roll order; the number of ballots rewritten.
+
+    While voting is open, rows are stored in the order they were cast: the ballots and the vote
+    records (physical position in the table) and an election's marks (their serial keys) would
+    let whoever reads the tables pair a voter with a ballot. Once the item is closed this removes
+    that order from the live tables (run by a background job after the close: seconds at a
+    million). Old row versions stay on disk until the database reclaims them (VACUUM), and write-
+    ahead logs and backups taken during the vote keep the order: the database's own access is
+    trusted that far. Contents, the chain and the tally are unchanged (``verify_item`` after it).
+    """
+    with transaction.atomic():
+        item = AgendaItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None or item.state != ItemState.CLOSED:
+            return 0
+        with connection.cursor() as cursor:
+            for sql in _REWRITE:
+                cursor.execute(sql, [item_id] if "%s" in sql else [])
+        return Ballot.objects.filter(item_id=item_id).count()
+
+
 # --------------------------------------------------------------------------- the bulletin board
 
 

@@ -15,7 +15,7 @@ from huey.contrib.djhuey import db_task
 
 from taavon.notifications.services import send_email, send_sms
 
-from . import live
+from . import ballot_box, live
 from .convening import notice_texts, notice_topic
 from .models import AgendaItem, Assembly, RollEntry
 
@@ -75,3 +75,9 @@ def publish_turnout(item_id: int) -> None:
     item = AgendaItem.objects.filter(pk=item_id).first()
     if item is not None:
         live.publish(item.assembly_id, "turnout", turnout(item))
+
+
+@db_task()
+def rewrite_closed_item(item_id: int) -> int:
+    """Take the casting order out of a closed item's stored ballots (queued by the close)."""
+    return ballot_box.rewrite_in_published_order(item_id)

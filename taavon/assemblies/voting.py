@@ -384,7 +384,14 @@ def close_item(*, actor, item) -> AgendaItem:
     events.log(assembly, events.ITEM_CLOSED, data, actor)
     record(actor, "assemblies.item_closed", item, after=data, cooperative=assembly.cooperative)
     live.publish(assembly.pk, "item_closed", data)
+    transaction.on_commit(lambda: _forget_casting_order(item.pk))
     return item
+
+
+def _forget_casting_order(item_id: int) -> None:
+    from .tasks import rewrite_closed_item  # tasks import this module
+
+    rewrite_closed_item(item_id)
 
 
 # --------------------------------------------------------------------------- casting
