@@ -14,6 +14,7 @@ from taavon.accounts.api import router as accounts_router
 from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
 from taavon.core.errors import error_messages
+from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
 from taavon.registry.import_api import router as import_router
 from taavon.registry.public_api import router as public_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
+api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
 api.add_router("/public", public_router, tags=["public register"])
 api.add_router("/rules", rules_router, tags=["legal rules"])
 api.add_router("/assemblies", assemblies_router, auth=api_auth(), tags=["general assemblies"])

@@ -231,3 +231,12 @@ class CooperativeFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
+
+
+class PersonLookupForm(BootstrapMixin, forms.Form):
+    """An official checks a national code: which cooperatives in their reach is the person a member of."""
+
+    national_code = forms.CharField(label=_("national code"), max_length=20)
+
+    def clean_national_code(self):
+        return clean_national_code(self.cleaned_data["national_code"])

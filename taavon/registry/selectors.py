@@ -45,6 +45,10 @@ class MembershipOfPerson:
     cooperative_national_id: str
     cooperative_status: str
 
+    @property
+    def status_label(self) -> str:
+        return str(MembershipStatus(self.status).label)
+
 
 def _date(value):
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
@@ -78,6 +82,28 @@ def memberships_by_national_code(national_code: str) -> list[MembershipOfPerson]
         MembershipOfPerson(mid, number, status, _date(joined), _date(left), bool(verified), cid, name, nid, cstatus)
         for mid, number, status, joined, left, verified, cid, name, nid, cstatus in rows
     ]
+
+
+def memberships_in_reach(user, national_code: str) -> tuple[str, list[MembershipOfPerson]]:
+    """The person's name and memberships, across the cooperatives ``user`` may see (VIEW), for an
+    official checking a national code: an officer sees their own cooperatives' memberships, a
+    supervisor their province's, the ministry all. ``("", [])`` when none is in reach, whether the
+    person exists or not (nothing tells an official about memberships outside their scope).
+
+    403 for a role that may see no cooperative; ``national_code`` must be cleaned already.
+    """
+    if not has_any_scope(user, Action.VIEW):
+        raise PermissionDenied
+    found = memberships_by_national_code(national_code)
+    if not found:
+        return "", []
+    ids = {row.cooperative_id for row in found}
+    visible = set(scope(Cooperative.objects.filter(pk__in=ids), user, Action.VIEW).values_list("pk", flat=True))
+    rows = [row for row in found if row.cooperative_id in visible]
+    if not rows:
+        return "", []
+    person = Person.objects.filter(national_code=national_code).only("first_name", "last_name").first()
+    return (person.full_name if person else ""), rows
 
 
 # --------------------------------------------------------------------------- reach

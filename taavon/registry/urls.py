@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.cooperative_list, name="list"),
     path("new/", views.cooperative_create, name="create"),
     path("counties/", views.counties, name="counties"),
+    path("people/", views.person_lookup, name="person_lookup"),
     path("<int:pk>/", views.cooperative_detail, name="detail"),
     path("<int:pk>/edit/", views.cooperative_edit, name="edit"),
     path("<int:pk>/status/", views.status_change, name="status_change"),

@@ -23,6 +23,7 @@ from .forms import (
     LeaveForm,
     MemberAddForm,
     MembershipForm,
+    PersonLookupForm,
     PositionForm,
     StatusChangeForm,
 )
@@ -332,6 +333,19 @@ def members_verify_all(request, pk):
     count = services.verify_all_members(actor=request.user, cooperative=coop)
     messages.success(request, _("%(count)s members were verified.") % {"count": count})
     return redirect(_detail_url(coop, "members"))
+
+
+@login_required
+@require_GET
+def person_lookup(request):
+    """Memberships of one national code in the cooperatives the official may see."""
+    require_scope(request.user, Action.VIEW)
+    form = PersonLookupForm(request.GET if "national_code" in request.GET else None)
+    context = {"form": form, "searched": False}
+    if form.is_valid():
+        name, rows = selectors.memberships_in_reach(request.user, form.cleaned_data["national_code"])
+        context.update(searched=True, name=name, rows=rows, national_code=form.cleaned_data["national_code"])
+    return render(request, "registry/person_lookup.html", context, status=422 if form.errors else 200)
 
 
 # --------------------------------------------------------------------------- positions
