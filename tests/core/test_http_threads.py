@@ -53,10 +53,11 @@ async def _call(app, scope, *body_parts):
 
 
 class Recorder:
-    """A WSGI application that answers with what it was given."""
+    """A WSGI application that answers ``chunks`` and keeps what it was given."""
 
-    def __init__(self, streaming=False):
+    def __init__(self, streaming=False, chunks=(b"first,", b"", b"second")):
         self.streaming = streaming
+        self.chunks = chunks
         self.environ = None
         self.closed = False
 
@@ -70,9 +71,7 @@ class Recorder:
             streaming = recorder.streaming
 
             def __iter__(self):
-                yield b"first,"
-                yield b""
-                yield b"second"
+                yield from recorder.chunks
 
             def close(self):
                 recorder.closed = True
@@ -102,12 +101,16 @@ def test_the_request_arrives_as_django_expects_it_persian_path_cookies_and_clien
     assert status == 201 and b"".join(chunks) == b"first,second" and app.closed
 
 
-def test_a_streamed_answer_leaves_chunk_by_chunk_and_the_response_is_closed():
-    app = Recorder(streaming=True)
+def test_a_streamed_answer_leaves_in_pieces_and_the_response_is_closed():
+    rows = [b"x" * 40_000] * 3  # an export's rows, gathered into pieces of at least 64 KB
+    app = Recorder(streaming=True, chunks=rows)
     status, headers, chunks = served(ThreadPoolHTTP(app, threads=2), http_scope("/export.csv"))
     assert status == 201
-    assert chunks == [b"first,", b"second", b""]
+    assert [len(c) for c in chunks] == [80_000, 40_000]
     assert app.closed
+
+    small = Recorder(streaming=True)
+    assert served(ThreadPoolHTTP(small, threads=1), http_scope("/export.csv"))[2] == [b"first,second"]
 
 
 def test_a_large_upload_is_read_whole():
