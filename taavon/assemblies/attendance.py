@@ -52,7 +52,7 @@ from taavon.accounts.scoping import (
     assembly_for,
     can_run_assembly,
     may_read_assembly,
-    participant_assemblies,
+    takes_part_in,
 )
 from taavon.audit.services import record
 from taavon.core.templatetags.taavon_format import fadigits, jdatetime_filter
@@ -243,8 +243,8 @@ def push_attendance(assembly: Assembly, *, throttle: bool = False) -> None:
 
 
 def takes_part(user, assembly: Assembly) -> bool:
-    """On the roll, or holding a live proxy (see ``scoping.participant_assemblies``)."""
-    return participant_assemblies(user).filter(pk=assembly.pk).exists()
+    """On the roll, or holding a live proxy (see ``scoping.takes_part_in``)."""
+    return takes_part_in(user, assembly)
 
 
 def may_watch(user, assembly: Assembly) -> bool:

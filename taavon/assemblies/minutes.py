@@ -53,7 +53,7 @@ from huey.contrib.djhuey import db_task
 from taavon import rules
 from taavon.accounts import scoping
 from taavon.accounts import services as accounts_services
-from taavon.accounts.scoping import Action, can, can_run_assembly, participant_assemblies, scope
+from taavon.accounts.scoping import Action, can, can_run_assembly, scope, takes_part_in
 from taavon.audit.services import record
 from taavon.core.jalali import format_jalali
 from taavon.core.templatetags.taavon_format import fadigits
@@ -400,7 +400,7 @@ class Access:
         self.official = can(user, Action.VIEW, assembly)
         person_id = getattr(user, "person_id", None)
         self.presiding = bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists()
-        self.participant = participant_assemblies(user).filter(pk=assembly.pk).exists()
+        self.participant = takes_part_in(user, assembly)
         self.reach = self.official or self.presiding or self.participant
         # A draft is read by those who prepare and approve it; members read it once approved.
         self.read = (
