@@ -5,7 +5,6 @@ action (an analyst editing), 422 with messages when a rule refuses the data. Inp
 Persian digits, thousands separators and Jalali dates (``1404/06/14``; ISO dates work too).
 """
 
-import dataclasses
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -584,23 +583,10 @@ def end_position(request, cooperative_id: int, position_id: int, payload: Positi
 people_router = Router()
 
 
-class PersonMembershipOut(Schema):
-    membership_id: int
-    membership_number: str
-    status: str
-    joined_on: datetime.date
-    left_on: datetime.date | None
-    verified: bool
-    cooperative_id: int
-    cooperative_name: str
-    cooperative_national_id: str
-    cooperative_status: str
-
-
 class PersonMembershipsOut(Schema):
     national_code: str
     name: str
-    memberships: list[PersonMembershipOut]
+    memberships: list[selectors.MembershipOfPerson]
 
 
 @people_router.get(
@@ -613,4 +599,4 @@ def person_memberships(request, national_code: str):
     """Empty when none is in your reach, whether or not the person is registered."""
     code = clean_national_code(national_code)  # a malformed code: 422 with the validator's message
     name, rows = selectors.memberships_in_reach(request.auth, code)
-    return {"national_code": code, "name": name, "memberships": [dataclasses.asdict(row) for row in rows]}
+    return {"national_code": code, "name": name, "memberships": rows}
