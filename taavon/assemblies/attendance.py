@@ -575,13 +575,7 @@ def adjourn_for_no_quorum(*, actor, assembly: Assembly) -> Assembly:
             code="quorum_reached", params=_quorum_params(assembly, quorum),
         )
     figures = quorum_figures(assembly, quorum)
-    assembly.state = AssemblyState.NO_QUORUM
-    assembly.closed_at = timezone.now()
-    assembly.save(update_fields=["state", "closed_at"])
-    events.log(assembly, events.NO_QUORUM, figures, actor)
-    record(actor, "assembly.no_quorum", assembly, before={"state": AssemblyState.NOTICED}, after={"state": assembly.state, "quorum": figures})
-    live.publish(assembly.pk, "session", {"state": assembly.state})
-    push_attendance(assembly)
+    _end(assembly, actor, AssemblyState.NO_QUORUM, event=(events.NO_QUORUM, figures), audit=("assembly.no_quorum", {"quorum": figures}))
     return assembly
 
 
@@ -604,18 +598,27 @@ def close_session(*, actor, assembly: Assembly) -> Assembly:
     now = timezone.now()
     figures = quorum_figures(assembly)
     not_voted = list(assembly.items.filter(state=ItemState.PENDING).values_list("pk", flat=True))
-    assembly.state = AssemblyState.CLOSED
-    assembly.closed_at = now
-    assembly.save(update_fields=["state", "closed_at"])
-    events.log(
-        assembly, events.SESSION_CLOSED,
-        {"closed_at": now.isoformat(), "attendance": figures, "items_not_voted": not_voted}, actor,
+    _end(
+        assembly, actor, AssemblyState.CLOSED, now=now,
+        event=(events.SESSION_CLOSED, {"closed_at": now.isoformat(), "attendance": figures, "items_not_voted": not_voted}),
+        audit=("assembly.session_close", {"attendance": figures}),
     )
-    record(actor, "assembly.session_close", assembly, before={"state": AssemblyState.IN_SESSION}, after={"state": assembly.state, "attendance": figures})
-    live.publish(assembly.pk, "session", {"state": assembly.state})
-    push_attendance(assembly)
     transaction.on_commit(lambda: _draft_minutes(assembly.pk, actor))
     return assembly
+
+
+def _end(assembly: Assembly, actor, state, *, event: tuple, audit: tuple, now=None) -> None:
+    """The assembly's meeting ends in ``state`` (adjourned or closed): saved, logged as ``event``
+    (kind, data), audited as ``audit`` (action, what else the record shows), told to the room."""
+    before = assembly.state
+    assembly.state = state
+    assembly.closed_at = now or timezone.now()
+    assembly.save(update_fields=["state", "closed_at"])
+    events.log(assembly, *event, actor)
+    action, details = audit
+    record(actor, action, assembly, before={"state": before}, after={"state": assembly.state, **details})
+    live.publish(assembly.pk, "session", {"state": assembly.state})
+    push_attendance(assembly)
 
 
 def _draft_minutes(assembly_id: int, actor) -> None:
