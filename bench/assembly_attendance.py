@@ -36,7 +36,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import assembly_setup as bench
 
@@ -336,11 +335,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--reach-samples", type=int, default=20, help="timed reach checks of each member (idle)")
     parser.add_argument("--reach-timeout", type=int, default=30, help="statement timeout (s) of the reach checks")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the quorum's queries and the reach check")
-    parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
-    parser.add_argument("--keep", action="store_true", help="keep the assembly built for the run")
-    parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
-    parser.add_argument("--seed", type=int, default=1404)
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    bench.add_common_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="smoke run: 20,000 members, 5 s idle, 10 s streaming")
     parser.add_argument("--stream", type=int, help=argparse.SUPPRESS)  # internal: run the check-in stream
     parser.add_argument("--stream-actor", type=int, help=argparse.SUPPRESS)
@@ -352,10 +347,7 @@ def main(argv=None) -> dict:
         return {}
     if args.quick:
         args.members, args.idle_seconds, args.seconds = 20_000, 5, 10
-    results = run(args)
-    print_report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    results = bench.report(args, run(args), print_report)
     return results
 
 

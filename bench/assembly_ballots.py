@@ -632,19 +632,12 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--floor-variants", action="store_true", help="also replay the SQL floor without its parts (what it costs)"
     )
-    parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
-    parser.add_argument("--keep", action="store_true", help="keep the assembly built for the run")
-    parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
-    parser.add_argument("--seed", type=int, default=1404)
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    bench.add_common_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="smoke run: 500 voters, 3 s of pgbench")
     args = parser.parse_args(argv)
     if args.quick:
         args.voters, args.pgbench_seconds, args.concurrency = 500, 3, min(args.concurrency, 16)
-    results = run(args)
-    print_report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    results = bench.report(args, run(args), print_report)
     if not results["verified"]:
         raise SystemExit(1)
     return results

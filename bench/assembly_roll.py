@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
-from pathlib import Path
 
 import assembly_setup as bench
 
@@ -299,19 +297,12 @@ def main(argv=None) -> dict:
         help=f"also time variants of the roll table: {', '.join(VARIANTS)}",
     )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the freeze (rolled back)")
-    parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
-    parser.add_argument("--keep", action="store_true", help="keep the assemblies built for the run")
-    parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
-    parser.add_argument("--seed", type=int, default=1404)
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    bench.add_common_arguments(parser, keeps="the assemblies built for the run")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20,000 members")
     args = parser.parse_args(argv)
     if args.quick:
         args.members = 20_000
-    results = run(args)
-    print_report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    results = bench.report(args, run(args), print_report)
     return results
 
 

@@ -465,3 +465,25 @@ def pg_env() -> dict:
 def run_tool(args: list[str]) -> str:
     done = subprocess.run(args, env=pg_env(), check=True, text=True, capture_output=True)
     return done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_common_arguments(parser, *, keeps: str = "the assembly built for the run") -> None:
+    """The options every assembly benchmark takes."""
+    parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
+    parser.add_argument("--keep", action="store_true", help=f"keep {keeps}")
+    parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
+    parser.add_argument("--seed", type=int, default=1404)
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+
+
+def report(args, results: dict, print_report) -> dict:
+    """Print the figures and, with ``--json``, write them."""
+    import json
+
+    print_report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return results

@@ -31,13 +31,11 @@ Measured, on the same rows (best and median of ``--repeat`` runs for the first t
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
 import threading
 import uuid
-from pathlib import Path
 
 import assembly_setup as bench
 
@@ -302,19 +300,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--ballots", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each tally query (alternating)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the tally and chain queries")
-    parser.add_argument("--fresh-members", action="store_true", help="load a new cooperative instead of reusing one")
-    parser.add_argument("--keep", action="store_true", help="keep the assembly built for the run")
-    parser.add_argument("--setup", action="store_true", help="create the database if missing and migrate it")
-    parser.add_argument("--seed", type=int, default=1404)
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    bench.add_common_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="smoke run: 20,000 ballots")
     args = parser.parse_args(argv)
     if args.quick:
         args.ballots = 20_000
-    results = run(args)
-    print_report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    results = bench.report(args, run(args), print_report)
     return results
 
 
