@@ -3,8 +3,6 @@ with one-time codes, submitted, registered by the provincial office (which seats
 on the registry), and the decisions notified to every member on the roll."""
 
 import datetime
-import json
-import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,35 +22,10 @@ from tests.assemblies import factory
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    """The SMS handed to the gateway (FileSender writes one JSON line each), read like a phone."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def messages(self, to=None):
-        if not self.path.exists():
-            return []
-        rows = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return [r for r in rows if to is None or r["to"] == to]
-
-    def last_code(self, to):
-        received = self.messages(to)
-        assert received, f"no SMS was sent to {to}"
-        return re.search(r"\b([0-9]{6})\b", received[-1]["text"]).group(1)
-
-
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """helpers.user sets a password; the production hasher would dominate these tests' time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def sms(settings, tmp_path):
-    settings.SMS_BACKEND = "taavon.notifications.senders.FileSender"
-    settings.VAR_DIR = tmp_path
-    return Inbox(tmp_path / "sms.jsonl")
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Programs working with the minutes through /api/v1/assemblies/<id>/minutes with bearer tokens."""
 
-import json
 import re
 
 import pytest
@@ -30,19 +29,6 @@ class Api:
 
     def post(self, path, data=None):
         return self.client.post(self.base + path, data or {}, content_type="application/json", **self.headers)
-
-
-@pytest.fixture
-def sms(settings, tmp_path):
-    settings.SMS_BACKEND = "taavon.notifications.senders.FileSender"
-    settings.VAR_DIR = tmp_path
-    path = tmp_path / "sms.jsonl"
-
-    def last_code(to):
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        return re.search(r"\b([0-9]{6})\b", [r for r in rows if r["to"] == to][-1]["text"]).group(1)
-
-    return last_code
 
 
 @pytest.fixture
@@ -82,14 +68,14 @@ def test_the_presiding_board_approves_with_codes(client, story, sms, settings):
 
     sent = chair.post("/approval-code").json()
     assert sent["sent"] is True and sent["demo_code"] is None
-    right = sms(story.chair.mobile)
+    right = sms.last_code(story.chair.mobile)
     wrong = chair.post("/approve", {"code": "000000" if right != "000000" else "111111"})
     assert wrong.status_code == 422 and "The code is not correct." in wrong.json()["errors"]["__all__"][0]
     assert chair.post("/approve", {"code": right}).json()["state"] == "draft"
 
     secretary = Api(client, story.secretary_user, story.assembly)
     secretary.post("/approval-code")
-    body = secretary.post("/approve", {"code": sms(story.secretary.mobile)}).json()
+    body = secretary.post("/approve", {"code": sms.last_code(story.secretary.mobile)}).json()
 
     assert body["state"] == "approved" and all(a["approved_at"] for a in body["approvals"])
     other = story.assembly.roll.exclude(person__in=[story.chair, story.secretary]).first().person
@@ -110,7 +96,7 @@ def approve(client, story, sms):
     for user, person in ((story.chair_user, story.chair), (story.secretary_user, story.secretary)):
         api = Api(client, user, story.assembly)
         api.post("/approval-code")
-        api.post("/approve", {"code": sms(person.mobile)})
+        api.post("/approve", {"code": sms.last_code(person.mobile)})
 
 
 def test_submit_register_return_and_notify(client, story, sms, django_capture_on_commit_callbacks):
