@@ -127,6 +127,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["taavon.accounts.backends.NationalCodeBackend"]
+# Each domain's areas on the home page: functions of the request returning template context.
+HOME_CONTEXT = ["taavon.registry.views.home_context"]
+# Each domain's part of the reach decision (taavon.accounts.scoping asks them in this order).
+REACH_POLICIES = ["taavon.registry.reach.RegistryPolicy", "taavon.assemblies.reach.AssemblyPolicy"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"

@@ -80,7 +80,7 @@ def test_reaching_an_assembly_reading_taking_part_and_running(two_provinces):
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
-    from taavon.accounts.scoping import AssemblyNeed, assembly_for
+    from taavon.assemblies.reach import assembly_for
     from tests.assemblies import factory
 
     here, mine, _, far = two_provinces
@@ -90,12 +90,12 @@ def test_reaching_an_assembly_reading_taking_part_and_running(two_provinces):
     officer = helpers.user(Role.OFFICER, cooperative=mine)
     outsider = helpers.user(Role.SUPERVISOR, province=far.province)
 
-    assert assembly_for(voter, meeting.pk, AssemblyNeed.TAKE_PART) == meeting
+    assert assembly_for(voter, meeting.pk, Action.TAKE_PART) == meeting
     assert assembly_for(analyst, meeting.pk) == meeting
     with pytest.raises(PermissionDenied):
-        assembly_for(analyst, meeting.pk, AssemblyNeed.TAKE_PART)
+        assembly_for(analyst, meeting.pk, Action.TAKE_PART)
     with pytest.raises(PermissionDenied):
-        assembly_for(voter, meeting.pk, AssemblyNeed.RUN)
-    assert assembly_for(officer, meeting.pk, AssemblyNeed.RUN) == meeting
+        assembly_for(voter, meeting.pk, Action.RUN)
+    assert assembly_for(officer, meeting.pk, Action.RUN) == meeting
     with pytest.raises(Http404):
         assembly_for(outsider, meeting.pk)

@@ -3,7 +3,9 @@
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
+from . import scoping
 from .models import ApiToken
+from .scoping import Action
 
 
 class BearerToken(HttpBearer):
@@ -64,3 +66,22 @@ _SessionReaching.__name__ = SessionAuth.__name__
 def reaching(find) -> list:
     """Both ways in (bearer token, session), each running ``find`` after authenticating."""
     return [_BearerReaching(find), _SessionReaching(find)]
+
+
+def reach(model, action: Action = Action.VIEW, *, kwarg: str | None = None, lookup: str = "pk") -> list:
+    """Both ways in, then the ``model`` object whose ``lookup`` field the path's ``kwarg`` gives, for ``action``.
+
+    The object comes from :func:`scoping.get_or_404` and is kept on ``request.<model name>``
+    (``kwarg`` defaults to ``<model name>_id``). A route whose path names no such object asks only
+    that some role of the caller allows ``action`` somewhere.
+    """
+    name = model._meta.model_name
+    kwarg = kwarg or f"{name}_id"
+
+    def find(request, user, path):
+        if kwarg in path:
+            setattr(request, name, scoping.get_or_404(user, model, action, **{lookup: path[kwarg]}))
+        elif action in scoping.GRANT_ACTIONS:
+            scoping.require_scope(user, action)
+
+    return reaching(find)

@@ -1,8 +1,12 @@
-"""Who may reach what: the one place scoping is decided.
+"""Who may reach what: the one place reach is decided.
 
-Every page, API endpoint and admin list that shows cooperative data filters it through
-:func:`scope` (query sets) or :func:`can` (one object). Nothing else in the code base decides
-scope. An object is reached through the cooperative it belongs to:
+Every page, API endpoint, admin list, job and export asks this module; nothing else decides
+reach. It knows no domain: each domain registers a *reach policy* in ``settings.REACH_POLICIES``
+(dotted paths, like ``AUTHENTICATION_BACKENDS``), which says how its models lead to a
+cooperative and decides the actions that role grants alone cannot (taking part in an assembly,
+running its session, approving its minutes).
+
+Role grants give reach to cooperatives:
 
 =============  ========================================  =========================
 role           VIEW (private data)                       MANAGE / SUPERVISE
@@ -16,73 +20,146 @@ bank officer   nothing private (public register only)    neither
 anonymous      nothing                                   neither
 =============  ========================================  =========================
 
-Objects outside a user's scope are answered with 404 so their existence does not leak; a user
-whose role can never do an action gets 403 (see :func:`require_role`).
+``AUTHORITY`` is MANAGE or SUPERVISE: authority over the cooperative (its officers, its
+provincial office, administrators). Objects outside a user's reach are answered with 404, so
+their existence does not leak; an object the user may see but not act on, or an action no role
+of theirs allows anywhere, with 403.
 """
 
-from enum import StrEnum
+from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from .models import NATIONAL_ROLES, Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+
+    Actor = User | AnonymousUser
+else:
+    Actor = Any
+
 
 class Action(StrEnum):
-    VIEW = "view"
-    MANAGE = "manage"
-    SUPERVISE = "supervise"
+    """The one vocabulary of what a user asks to do with an object."""
+
+    VIEW = "view"  # read its pages: for a cooperative's rows, officials in reach; a policy may widen it
+    OVERSEE = "oversee"  # read what only officials read (role grants' VIEW), whatever a policy widens
+    MANAGE = "manage"  # act as the cooperative's own officers
+    SUPERVISE = "supervise"  # act as the provincial office
+    AUTHORITY = "authority"  # MANAGE or SUPERVISE: authority over the cooperative
+    ATTEND = "attend"  # a participant's own acts: check in, see one's proxies
+    TAKE_PART = "take_part"  # vote, check a receipt, stand as a candidate: participants, or those who run it
+    ON_ROLL = "on_roll"  # a roll member's own acts: give or revoke their proxy
+    RUN = "run"  # run the session: open it, open and close items, close it, draft the minutes
+    APPROVE = "approve"  # sign as a member of the presiding board
 
 
-# The path from a model to its cooperative: (province field, cooperative id field).
-# Models with a ``cooperative`` foreign key need no entry.
-_SCOPE_FIELDS: dict[str, tuple[str, str]] = {
-    "registry.cooperative": ("province_id", "id"),
-    "audit.auditevent": ("province_id", "cooperative_id"),
-}
+# The actions role grants decide; the others are decided by the domain's policy.
+GRANT_ACTIONS = frozenset({Action.VIEW, Action.OVERSEE, Action.MANAGE, Action.SUPERVISE, Action.AUTHORITY})
 
 
-# Otherwise the path is found through the first of these foreign keys the model has.
-_PARENTS = (("cooperative", ""), ("assembly", "assembly__"), ("item", "item__assembly__"))
+class ReachPolicy:
+    """A domain's part of the reach decision, registered in ``settings.REACH_POLICIES``.
+
+    Every method may answer ``None``: "not mine to say", and the next policy (then the role
+    grants) decides.
+    """
+
+    def cooperative_path(self, model: type[Model]) -> tuple[str, str] | None:
+        """(province field, cooperative id field) leading from ``model`` to its cooperative."""
+        return None
+
+    def allows(self, user: Actor, action: Action, obj: Model) -> bool | None:
+        """Whether ``user`` may do ``action`` on ``obj``, when the policy decides it."""
+        return None
+
+    def queryset(self, model: type[Model], action: Action) -> QuerySet | None:
+        """The query set objects of ``model`` are fetched from for ``action`` (joins a page needs)."""
+        return None
+
+    def widens(self, model: type[Model], action: Action) -> bool:
+        """Whether people without a role grant may also do ``action`` on some ``model`` objects."""
+        return False
+
+
+@cache
+def policies() -> tuple[ReachPolicy, ...]:
+    """The registered policies, in settings order."""
+    return tuple(import_string(path)() for path in getattr(settings, "REACH_POLICIES", ()))
+
+
+def _active(user: Actor) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+# --------------------------------------------------------------------------- role grants
 
 
 def scope_fields(model: type[Model]) -> tuple[str, str]:
-    label = model._meta.label_lower
-    if label in _SCOPE_FIELDS:
-        return _SCOPE_FIELDS[label]
+    """(province field, cooperative id field) of ``model``, from its ``cooperative`` key or a policy."""
     names = {f.name for f in model._meta.get_fields()}
-    for field, prefix in _PARENTS:
-        if field in names:
-            return f"{prefix}cooperative__province_id", f"{prefix}cooperative_id"
-    raise LookupError(f"{label} has no path to a cooperative: declare it in accounts.scoping._SCOPE_FIELDS")
+    for policy in policies():
+        path = policy.cooperative_path(model)
+        if path is not None:
+            return path
+    if "cooperative" in names:
+        return "cooperative__province_id", "cooperative_id"
+    raise LookupError(f"{model._meta.label_lower} has no path to a cooperative: declare it in its domain's policy")
 
 
-def _grants(user):
+def _grants(user: Actor) -> list[dict]:
     if not hasattr(user, "_grant_rows"):
         user._grant_rows = list(user.grants.values("role", "cooperative_id", "province_id"))
     return user._grant_rows
 
 
-def cooperative_q(user, action: Action, model: type[Model]) -> Q | None:
-    """The filter selecting the rows of ``model`` that ``user`` may reach for ``action``.
-
-    ``Q()`` means everything; ``None`` means nothing.
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _grant_reach(user: Actor, action: Action) -> tuple[bool, set, set] | None:
+    """(everything, province ids, cooperative ids) that ``user``'s grants reach for ``action``; None: nothing."""
+    if not _active(user) or action not in GRANT_ACTIONS:
         return None
-    province_field, cooperative_field = scope_fields(model)
-    provinces, cooperatives = set(), set()
+    if action == Action.OVERSEE:
+        action = Action.VIEW
+    provinces: set = set()
+    cooperatives: set = set()
+    supervises = action in (Action.VIEW, Action.SUPERVISE, Action.AUTHORITY)
+    manages = action in (Action.VIEW, Action.MANAGE, Action.AUTHORITY)
     for grant in _grants(user):
         role = grant["role"]
         if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
-            return Q()
-        if role == Role.SUPERVISOR and action in (Action.VIEW, Action.SUPERVISE):
+            return True, provinces, cooperatives
+        if role == Role.SUPERVISOR and supervises:
             provinces.add(grant["province_id"])
-        elif role == Role.OFFICER and action in (Action.VIEW, Action.MANAGE):
+        elif role == Role.OFFICER and manages:
             cooperatives.add(grant["cooperative_id"])
     if not provinces and not cooperatives:
         return None
+    return False, provinces, cooperatives
+
+
+def cooperative_q(user: Actor, action: Action, model: type[Model]) -> Q | None:
+    """The filter selecting the rows of ``model`` that ``user``'s grants reach for ``action``.
+
+    ``Q()`` means everything; ``None`` means nothing.
+    """
+    reach = _grant_reach(user, action)
+    if reach is None:
+        return None
+    everything, provinces, cooperatives = reach
+    if everything:
+        return Q()
+    province_field, cooperative_field = scope_fields(model)
     q = Q()
     if provinces:
         q |= Q(**{f"{province_field}__in": provinces})
@@ -91,16 +168,16 @@ def cooperative_q(user, action: Action, model: type[Model]) -> Q | None:
     return q
 
 
-def scope(queryset: QuerySet, user, action: Action = Action.VIEW) -> QuerySet:
-    """``queryset`` narrowed to what ``user`` may reach for ``action``."""
+def scope(queryset: QuerySet, user: Actor, action: Action = Action.VIEW) -> QuerySet:
+    """``queryset`` narrowed to the rows ``user``'s role grants reach for ``action``."""
     q = cooperative_q(user, action, queryset.model)
     if q is None:
         return queryset.none()
     return queryset.filter(q) if q else queryset
 
 
-def can(user, action: Action, obj: Model) -> bool:
-    """Whether ``user`` may do ``action`` on ``obj`` (anything scoped through a cooperative)."""
+def can(user: Actor, action: Action, obj: Model) -> bool:
+    """Whether ``user``'s role grants reach ``obj`` (anything scoped through a cooperative) for ``action``."""
     q = cooperative_q(user, action, type(obj))
     if q is None:
         return False
@@ -109,34 +186,29 @@ def can(user, action: Action, obj: Model) -> bool:
     return type(obj)._default_manager.filter(q, pk=obj.pk).exists()
 
 
-def get_scoped_or_404(queryset: QuerySet, user, action: Action = Action.VIEW, **lookup):
-    """The one object matching ``lookup`` inside the user's scope; 404 whether absent or out of scope."""
-    try:
-        return scope(queryset, user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise Http404 from None
+def has_authority(user: Actor, obj: Model) -> bool:
+    """Whether ``user`` has authority over ``obj``'s cooperative: its officers, its provincial office."""
+    return can(user, Action.AUTHORITY, obj)
 
 
-def has_any_scope(user, action: Action) -> bool:
-    """Whether the user's roles allow ``action`` anywhere at all (pages answer 403 otherwise)."""
-    from taavon.registry.models import Cooperative
-
-    return cooperative_q(user, action, Cooperative) is not None
+def has_any_scope(user: Actor, action: Action) -> bool:
+    """Whether the user's roles allow ``action`` on some cooperative at all (pages answer 403 otherwise)."""
+    return _grant_reach(user, action) is not None
 
 
-def require_scope(user, action: Action) -> None:
+def require_scope(user: Actor, action: Action) -> None:
     """Raise 403 when no role of ``user`` allows ``action`` on any cooperative."""
     if not has_any_scope(user, action):
         raise PermissionDenied
 
 
-def require_role(user, *roles) -> None:
+def require_role(user: Actor, *roles: Role) -> None:
     """Raise 403 unless ``user`` holds one of ``roles``."""
     if not getattr(user, "is_authenticated", False) or not user.has_role(*roles):
         raise PermissionDenied
 
 
-def scoped_provinces(user, action: Action = Action.VIEW) -> QuerySet:
+def scoped_provinces(user: Actor, action: Action = Action.VIEW) -> QuerySet:
     """The provinces whose every cooperative ``user`` may reach for ``action``.
 
     National reach gives every province, a supervisor their own; a grant on single cooperatives
@@ -145,118 +217,59 @@ def scoped_provinces(user, action: Action = Action.VIEW) -> QuerySet:
     from taavon.geo.models import Province
 
     provinces = Province.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    reach = _grant_reach(user, action)
+    if reach is None:
         return provinces.none()
-    ids = set()
-    for grant in _grants(user):
-        role = grant["role"]
-        if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
-            return provinces
-        if role == Role.SUPERVISOR and action in (Action.VIEW, Action.SUPERVISE):
-            ids.add(grant["province_id"])
-    return provinces.filter(pk__in=ids)
+    everything, ids, _cooperatives = reach
+    return provinces if everything else provinces.filter(pk__in=ids)
 
 
-def _participant_filters(person_id: int):
-    """What makes a person a participant of an assembly: (on its roll, holding a live proxy in it),
-    as filters of RollEntry and Proxy rows."""
-    return {"person_id": person_id}, {"holder_id": person_id, "state__in": ["pending", "confirmed"]}
+# --------------------------------------------------------------------------- one object, any kind
 
 
-def _participant_id(user) -> int | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    return getattr(user, "person_id", None)
+def may(user: Actor, action: Action, obj: Model) -> bool:
+    """Whether ``user`` may do ``action`` on ``obj``: the registered policies first, then the role grants."""
+    for policy in policies():
+        verdict = policy.allows(user, action, obj)
+        if verdict is not None:
+            return verdict
+    return action in GRANT_ACTIONS and can(user, action, obj)
 
 
-def participant_assemblies(user):
-    """The assemblies a person takes part in: on the voter roll, or holding a live proxy.
+def _base(model: type[Model], action: Action) -> QuerySet:
+    for policy in policies():
+        queryset = policy.queryset(model, action)
+        if queryset is not None:
+            return queryset
+    return model._default_manager.all()
 
-    This is what a member reaches of an assembly (notice, check-in, ballot, receipt), whatever
-    their other roles; officials reach assemblies through :func:`scope` like any other object.
+
+def get_or_404(user: Actor, model: type[Model] | QuerySet, action: Action = Action.VIEW, **lookup: Any) -> Any:
+    """The one object of ``model`` matching ``lookup`` that ``user`` may reach for ``action``.
+
+    404 when it is absent or the user may not even see it; 403 when they see it but may not do
+    ``action``, or when ``action`` is one role grants decide and no role of theirs allows it anywhere.
     """
-    from taavon.assemblies.models import Assembly, Proxy, RollEntry
-
-    person_id = _participant_id(user)
-    if not person_id:
-        return Assembly.objects.none()
-    on_roll, holding = _participant_filters(person_id)
-    # Two EXISTS probes on (assembly, person) indexes: an OR across joins to a 1,000,000-entry roll
-    # made the planner scan the roll (30 s for a member near its end).
-    on_roll = RollEntry.objects.filter(assembly=OuterRef("pk"), **on_roll)
-    holds = Proxy.objects.filter(assembly=OuterRef("pk"), **holding)
-    return Assembly.objects.filter(Exists(on_roll) | Exists(holds))
-
-
-def takes_part_in(user, assembly) -> bool:
-    """Whether the user is a participant of ``assembly`` (see :func:`participant_assemblies`).
-
-    Asked on every member request to an assembly, a ballot above all: two plain probes, the second
-    only when the first fails, instead of the query set's correlated subqueries.
-    """
-    from taavon.assemblies.models import Proxy, RollEntry
-
-    person_id = _participant_id(user)
-    if not person_id:
-        return False
-    on_roll, holding = _participant_filters(person_id)
-    return (
-        RollEntry.objects.filter(assembly_id=assembly.pk, **on_roll).exists()
-        or Proxy.objects.filter(assembly_id=assembly.pk, **holding).exists()
-    )
-
-
-def can_run_assembly(user, assembly) -> bool:
-    """Who runs an assembly's session (opens it, opens and closes voting, closes it).
-
-    The cooperative's officers (MANAGE), the provincial office (SUPERVISE), and the chair and
-    secretary of the assembly's presiding board once recorded.
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if can(user, Action.MANAGE, assembly) or can(user, Action.SUPERVISE, assembly):
-        return True
-    person_id = getattr(user, "person_id", None)
-    return bool(person_id) and assembly.presiding_board.filter(person_id=person_id, role__in=["chair", "secretary"]).exists()
-
-
-class AssemblyNeed(StrEnum):
-    READ = "read"  # its pages: officials in scope, participants, the presiding board
-    TAKE_PART = "take part"  # vote, check a receipt, stand as candidate: participants, or those who run it
-    RUN = "run"  # open, vote on items, close: see can_run_assembly
-
-
-def may_read_assembly(user, assembly, *, takes_part: bool | None = None) -> bool:
-    """Whether the user may read the assembly's pages: participants, officials in scope, the
-    presiding board. ``takes_part`` is :func:`takes_part_in`'s answer when the caller has it."""
-    if takes_part if takes_part is not None else takes_part_in(user, assembly):
-        return True
-    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
-    return can(user, Action.VIEW, assembly) or (
-        bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists()
-    )
-
-
-def assembly_for(user, assembly_id, need: AssemblyNeed = AssemblyNeed.READ):
-    """The assembly ``assembly_id`` for ``need``: 404 when the user may not even read it (so its
-    existence does not leak), 403 when they may read it but not do what they asked.
-
-    A participant is recognised first, with one probe: a member's every request (a ballot above
-    all) passes here.
-    """
-    from taavon.assemblies.models import Assembly
-
-    assemblies = Assembly.objects.all()
-    if need != AssemblyNeed.TAKE_PART:  # pages show the cooperative; a ballot does not
-        assemblies = assemblies.select_related("cooperative", "cooperative__province")
-    assembly = assemblies.filter(pk=assembly_id).first()
-    if assembly is None:
+    model_class = model.model if isinstance(model, QuerySet) else model
+    if action in GRANT_ACTIONS and not any(p.widens(model_class, action) for p in policies()):
+        require_scope(user, action)
+    queryset = model if isinstance(model, QuerySet) else _base(model, action)
+    obj = queryset.filter(**lookup).first()
+    if obj is None or not may(user, Action.VIEW, obj):
         raise Http404
-    takes_part = takes_part_in(user, assembly)
-    if not may_read_assembly(user, assembly, takes_part=takes_part):
-        raise Http404
-    if need == AssemblyNeed.RUN and not can_run_assembly(user, assembly):
+    if action != Action.VIEW and not may(user, action, obj):
         raise PermissionDenied
-    if need == AssemblyNeed.TAKE_PART and not (takes_part or can_run_assembly(user, assembly)):
-        raise PermissionDenied
-    return assembly
+    return obj
+
+
+def get_scoped_or_404(queryset: QuerySet, user: Actor, action: Action = Action.VIEW, **lookup: Any) -> Any:
+    """The one object matching ``lookup`` inside the user's role-grant scope; 404 whether absent or out of scope."""
+    try:
+        return scope(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def any_allowed(user: Actor, actions: Iterable[Action], obj: Model) -> bool:
+    """Whether ``user`` may do at least one of ``actions`` on ``obj``."""
+    return any(may(user, action, obj) for action in actions)

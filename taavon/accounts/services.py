@@ -27,12 +27,14 @@ from taavon.audit.services import record, snapshot
 from taavon.core.identifiers import clean_national_code
 from taavon.core.persian import to_ascii_digits
 from taavon.notifications.services import send_sms
-from taavon.registry.models import Person
 
 from .backends import NationalCodeBackend
 from .models import ApiToken, OneTimeCode, User
 
 logger = logging.getLogger("taavon.accounts")
+
+# The person register is the model a user's ``person`` key points to; accounts imports no domain.
+Person = User._meta.get_field("person").related_model
 
 # --- Security settings -------------------------------------------------------------------
 # These protect the login against guessing and abuse. They are operational choices of the

@@ -13,37 +13,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
-from taavon.accounts.auth import reaching
-from taavon.accounts.scoping import Action, participant_assemblies
+from taavon.accounts.auth import api_auth, reach
+from taavon.accounts.scoping import Action
 from taavon.core.api_inputs import jalali_date
 from taavon.core.jalali import parse_jalali
 from taavon.core.persian import to_ascii_digits
-from taavon.registry.selectors import cooperative_for
+from taavon.registry.models import Cooperative
 
 from . import convening
-from .models import AssemblyKind, AssemblyMode, ItemKind, Matter
-from .views_convening import assembly_for
+from .models import Assembly, AssemblyKind, AssemblyMode, ItemKind, Matter
+from .reach import assembly_for, participant_assemblies
 
 router = Router(tags=["assemblies: convening"])
-
-EDITORS = (Action.MANAGE, Action.SUPERVISE)
-READ = ()  # officials in scope and the assembly's participants
-
-
-# --------------------------------------------------------------------------- reach
-
-
-def reach(*actions: Action) -> list:
-    """Both ways in, resolving the assembly or cooperative in the path within reach for ``actions``."""
-
-    def find(request, user, path):
-        if "assembly_id" in path:
-            request.assembly = assembly_for(user, path["assembly_id"], *actions)
-        elif "cooperative_id" in path:
-            request.cooperative = cooperative_for(user, path["cooperative_id"], *(actions or (Action.VIEW,)))
-
-    return reaching(find)
-
 
 # --------------------------------------------------------------------------- input
 
@@ -220,7 +201,7 @@ def _fresh(request, assembly_id):
 # --------------------------------------------------------------------------- endpoints
 
 
-@router.get("/mine", response=list[AssemblyListOut], auth=reach(), summary="Assemblies I am on the roll of or hold a proxy in")
+@router.get("/mine", response=list[AssemblyListOut], auth=api_auth(), summary="Assemblies I am on the roll of or hold a proxy in")
 def my_assemblies(request):
     return list(participant_assemblies(request.auth).select_related("cooperative").order_by("-starts_at", "-pk"))
 
@@ -228,7 +209,7 @@ def my_assemblies(request):
 @router.get(
     "/cooperative/{int:cooperative_id}",
     response=list[AssemblyListOut],
-    auth=reach(Action.VIEW),
+    auth=reach(Cooperative),
     summary="A cooperative's general assemblies",
 )
 def list_assemblies(request, cooperative_id: int):
@@ -238,7 +219,7 @@ def list_assemblies(request, cooperative_id: int):
 @router.post(
     "/cooperative/{int:cooperative_id}",
     response={201: AssemblyOut},
-    auth=reach(*EDITORS),
+    auth=reach(Cooperative, Action.AUTHORITY),
     summary="Convene an assembly (a draft with its agenda)",
 )
 def convene(request, cooperative_id: int, payload: AssemblyIn):
@@ -248,13 +229,13 @@ def convene(request, cooperative_id: int, payload: AssemblyIn):
     return Status(201, _fresh(request, assembly.pk))
 
 
-@router.get("/{int:assembly_id}", response=AssemblyOut, auth=reach(*READ), summary="One assembly with its agenda")
+@router.get("/{int:assembly_id}", response=AssemblyOut, auth=reach(Assembly), summary="One assembly with its agenda")
 def get_assembly(request, assembly_id: int):
     return request.assembly
 
 
 @router.patch(
-    "/{int:assembly_id}", response=AssemblyOut, auth=reach(*EDITORS), summary="Change a draft assembly and its agenda"
+    "/{int:assembly_id}", response=AssemblyOut, auth=reach(Assembly, Action.AUTHORITY), summary="Change a draft assembly and its agenda"
 )
 def update_assembly(request, assembly_id: int, payload: AssemblyPatch):
     values = _values(payload, exclude_unset=True)
@@ -267,7 +248,7 @@ def update_assembly(request, assembly_id: int, payload: AssemblyPatch):
 @router.get(
     "/{int:assembly_id}/findings",
     response=list[FindingOut],
-    auth=reach(Action.VIEW),
+    auth=reach(Assembly, Action.OVERSEE),
     summary="The legal checks of convening, each with its rule",
 )
 def findings(request, assembly_id: int):
@@ -277,7 +258,7 @@ def findings(request, assembly_id: int):
 @router.post(
     "/{int:assembly_id}/publish",
     response=AssemblyOut,
-    auth=reach(*EDITORS),
+    auth=reach(Assembly, Action.AUTHORITY),
     summary="Publish the notice: freezes the voter roll and notifies every member",
 )
 def publish(request, assembly_id: int, payload: PublishIn):
@@ -288,7 +269,7 @@ def publish(request, assembly_id: int, payload: PublishIn):
 @router.post(
     "/{int:assembly_id}/second-call",
     response={201: AssemblyOut},
-    auth=reach(*EDITORS),
+    auth=reach(Assembly, Action.AUTHORITY),
     summary="Convene the second call of a first call without quorum",
 )
 def second_call(request, assembly_id: int, payload: SecondCallIn):
@@ -299,7 +280,7 @@ def second_call(request, assembly_id: int, payload: SecondCallIn):
 @router.get(
     "/{int:assembly_id}/notice-progress",
     response=ProgressOut,
-    auth=reach(Action.VIEW),
+    auth=reach(Assembly, Action.OVERSEE),
     summary="Progress of sending the notice, with the delivery log counts",
 )
 def notice_progress(request, assembly_id: int):

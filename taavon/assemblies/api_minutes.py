@@ -10,15 +10,15 @@ on the presiding board, an officer registering); 422 with the rule's message whe
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import Router, Schema
 
-from taavon.accounts.auth import reaching
+from taavon.accounts import auth
+from taavon.accounts.scoping import Action
 
 from . import minutes as service
 from . import pdf
-from .models import MinutesState
+from .models import Assembly, Minutes, MinutesState
 
 router = Router()
 
@@ -26,34 +26,9 @@ router = Router()
 # --------------------------------------------------------------------------- reach
 
 
-def _reach(user, assembly_id, need: str):
-    """(assembly, minutes, access) for ``need``: read, draft, approve, manage, supervise or notify."""
-    assembly, minutes, access = service.minutes_for(user, assembly_id)
-    if need == "draft":
-        if not access.draft:
-            raise PermissionDenied
-        return assembly, minutes, access
-    if minutes is None or not access.read:
-        raise Http404
-    allowed = {
-        "read": True,
-        "approve": service.presiding_member(minutes, user) is not None,
-        "manage": access.manage,
-        "supervise": access.supervise,
-        "notify": access.notify,
-    }[need]
-    if not allowed:
-        raise PermissionDenied
-    return assembly, minutes, access
-
-
-def reach(need: str) -> list:
-    """Both ways in, finding the assembly, its minutes and the caller's access to them."""
-
-    def find(request, user, path):
-        request.assembly, request.minutes, request.access = _reach(user, path.get("assembly_id"), need)
-
-    return reaching(find)
+def reach(action: Action = Action.VIEW) -> list:
+    """Both ways in, finding the minutes of the assembly in the path (``request.minutes``) for ``action``."""
+    return auth.reach(Minutes, action, kwarg="assembly_id", lookup="assembly_id")
 
 
 # --------------------------------------------------------------------------- schemas
@@ -139,14 +114,14 @@ def _out(minutes) -> dict:
 @router.get(
     "/{int:assembly_id}/minutes",
     response=MinutesOut,
-    auth=reach("read"),
+    auth=reach(),
     summary="The minutes: state, content drafted from the event log, approvals, decisions notice",
 )
 def get_minutes(request, assembly_id: int):
     return _out(request.minutes)
 
 
-@router.get("/{int:assembly_id}/minutes.pdf", auth=reach("read"), summary="The minutes as PDF (A4, Persian)")
+@router.get("/{int:assembly_id}/minutes.pdf", auth=reach(), summary="The minutes as PDF (A4, Persian)")
 def get_minutes_pdf(request, assembly_id: int):
     response = HttpResponse(pdf.render_pdf(request.minutes), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(request.minutes)}"'
@@ -156,7 +131,7 @@ def get_minutes_pdf(request, assembly_id: int):
 @router.post(
     "/{int:assembly_id}/minutes/draft",
     response=MinutesOut,
-    auth=reach("draft"),
+    auth=auth.reach(Assembly, Action.RUN),
     summary="Draft (or re-draft, while not approved) the minutes of a closed assembly",
 )
 def draft(request, assembly_id: int):
@@ -166,7 +141,7 @@ def draft(request, assembly_id: int):
 @router.post(
     "/{int:assembly_id}/minutes/approval-code",
     response=CodeSentOut,
-    auth=reach("approve"),
+    auth=reach(Action.APPROVE),
     summary="Send me (a presiding board member) the one-time code that signs my approval",
 )
 def approval_code(request, assembly_id: int):
@@ -181,7 +156,7 @@ def approval_code(request, assembly_id: int):
 @router.post(
     "/{int:assembly_id}/minutes/approve",
     response=MinutesOut,
-    auth=reach("approve"),
+    auth=reach(Action.APPROVE),
     summary="Approve the minutes with the one-time code sent to my mobile",
 )
 def approve(request, assembly_id: int, payload: CodeIn):
@@ -191,7 +166,7 @@ def approve(request, assembly_id: int, payload: CodeIn):
 @router.post(
     "/{int:assembly_id}/minutes/submit",
     response=MinutesOut,
-    auth=reach("manage"),
+    auth=reach(Action.MANAGE),
     summary="Submit approved (or returned and corrected) minutes to the provincial office",
 )
 def submit(request, assembly_id: int, payload: SubmitIn):
@@ -201,7 +176,7 @@ def submit(request, assembly_id: int, payload: SubmitIn):
 @router.post(
     "/{int:assembly_id}/minutes/register",
     response=MinutesOut,
-    auth=reach("supervise"),
+    auth=reach(Action.SUPERVISE),
     summary="Register submitted minutes; elected board members and inspectors go on the registry",
 )
 def register(request, assembly_id: int):
@@ -211,7 +186,7 @@ def register(request, assembly_id: int):
 @router.post(
     "/{int:assembly_id}/minutes/return",
     response=MinutesOut,
-    auth=reach("supervise"),
+    auth=reach(Action.SUPERVISE),
     summary="Return submitted minutes to the cooperative with a reason",
 )
 def return_minutes(request, assembly_id: int, payload: ReturnIn):
@@ -221,8 +196,8 @@ def return_minutes(request, assembly_id: int, payload: ReturnIn):
 @router.post(
     "/{int:assembly_id}/minutes/notify-decisions",
     response=MinutesOut,
-    auth=reach("notify"),
+    auth=reach(Action.AUTHORITY),
     summary="Notify every member on the roll of the decisions (SMS, and e-mail where known)",
 )
 def notify_decisions(request, assembly_id: int):
-    return _out(service.notify_decisions(actor=request.auth, assembly=request.assembly))
+    return _out(service.notify_decisions(actor=request.auth, assembly=request.minutes.assembly))

@@ -8,47 +8,24 @@ analyst checking in); 422 with the rule's message when a rule refuses.
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 
 from taavon import rules
-from taavon.accounts.auth import reaching
+from taavon.accounts.auth import reach
+from taavon.accounts.scoping import Action
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
 from . import attendance, proxies
-from .models import Proxy, ProxyState, RollEntry
+from .models import Assembly, Proxy, ProxyState, RollEntry
 
 router = Router()
 
 
 # --------------------------------------------------------------------------- reach
-
-
-def _reach(user, assembly_id, need: str):
-    """The assembly for ``need``: "watch", "take_part", "on_roll", "run" or "decide"."""
-    if need == "run" or need == "decide":
-        assembly = attendance.assembly_to_run(user, assembly_id)
-        if need == "decide" and not proxies.can_decide_proxies(user, assembly):
-            raise PermissionDenied
-        return assembly
-    assembly = attendance.assembly_to_watch(user, assembly_id)
-    if need == "take_part" and not attendance.takes_part(user, assembly):
-        raise PermissionDenied
-    if need == "on_roll" and attendance.roll_entry_of(assembly, user.person_id) is None:
-        raise PermissionDenied
-    return assembly
-
-
-def reach(need: str) -> list:
-    """Both ways in, finding the assembly in the path for what the operation needs."""
-
-    def find(request, user, path):
-        request.assembly = _reach(user, path.get("assembly_id"), need)
-
-    return reaching(find)
 
 
 def _person_on_roll(assembly, code: str, field: str) -> Person:
@@ -178,13 +155,13 @@ def _check_in_out(person, row, *, as_holder: bool) -> dict:
 # --------------------------------------------------------------------------- operations
 
 
-@router.get("/{int:assembly_id}/quorum", response=QuorumOut, auth=reach("watch"), summary="Attendance and quorum now")
+@router.get("/{int:assembly_id}/quorum", response=QuorumOut, auth=reach(Assembly), summary="Attendance and quorum now")
 def quorum(request, assembly_id: int):
     return _quorum_out(request.assembly)
 
 
 @router.get(
-    "/{int:assembly_id}/proxies/mine", response=MyProxiesOut, auth=reach("take_part"),
+    "/{int:assembly_id}/proxies/mine", response=MyProxiesOut, auth=reach(Assembly, Action.ATTEND),
     summary="The proxies I gave and hold, and my presence",
 )
 def my_proxies(request, assembly_id: int):
@@ -199,7 +176,7 @@ def my_proxies(request, assembly_id: int):
 
 
 @router.get(
-    "/{int:assembly_id}/proxies", response=list[ProxyOut], auth=reach("decide"),
+    "/{int:assembly_id}/proxies", response=list[ProxyOut], auth=reach(Assembly, Action.AUTHORITY),
     summary="Proxies of the assembly, for the convening authority (pending ones by default)",
 )
 def list_proxies(request, assembly_id: int, filters: Query[ProxyFilters]):
@@ -211,7 +188,7 @@ def list_proxies(request, assembly_id: int, filters: Query[ProxyFilters]):
 
 
 @router.post(
-    "/{int:assembly_id}/proxies", response={201: ProxyOut}, auth=reach("on_roll"),
+    "/{int:assembly_id}/proxies", response={201: ProxyOut}, auth=reach(Assembly, Action.ON_ROLL),
     summary="Give my proxy to a member on the roll, or to a non-member (with names and mobile)",
 )
 def give_proxy(request, assembly_id: int, payload: ProxyIn):
@@ -223,7 +200,7 @@ def give_proxy(request, assembly_id: int, payload: ProxyIn):
 
 
 @router.post(
-    "/{int:assembly_id}/proxies/{int:proxy_id}/revoke", response=ProxyOut, auth=reach("on_roll"),
+    "/{int:assembly_id}/proxies/{int:proxy_id}/revoke", response=ProxyOut, auth=reach(Assembly, Action.ON_ROLL),
     summary="Revoke my proxy (until the session opens)",
 )
 def revoke_proxy(request, assembly_id: int, proxy_id: int):
@@ -234,7 +211,7 @@ def revoke_proxy(request, assembly_id: int, proxy_id: int):
 
 
 @router.post(
-    "/{int:assembly_id}/proxies/{int:proxy_id}/decision", response=ProxyOut, auth=reach("decide"),
+    "/{int:assembly_id}/proxies/{int:proxy_id}/decision", response=ProxyOut, auth=reach(Assembly, Action.AUTHORITY),
     summary="Confirm a proxy after the identity check, or refuse it with a reason",
 )
 def decide_proxy(request, assembly_id: int, proxy_id: int, payload: DecisionIn):
@@ -246,7 +223,7 @@ def decide_proxy(request, assembly_id: int, proxy_id: int, payload: DecisionIn):
 
 
 @router.post(
-    "/{int:assembly_id}/check-in", response={201: CheckInOut}, auth=reach("take_part"),
+    "/{int:assembly_id}/check-in", response={201: CheckInOut}, auth=reach(Assembly, Action.ATTEND),
     summary="Check myself in (a non-member proxy holder joins the session)",
 )
 def check_in(request, assembly_id: int):
@@ -260,7 +237,7 @@ def check_in(request, assembly_id: int):
 
 
 @router.post(
-    "/{int:assembly_id}/check-ins", response={201: CheckInOut}, auth=reach("run"),
+    "/{int:assembly_id}/check-ins", response={201: CheckInOut}, auth=reach(Assembly, Action.RUN),
     summary="The secretary checks in a member, or a non-member proxy holder, by national code",
 )
 def secretary_check_in(request, assembly_id: int, payload: CheckInIn):
@@ -283,7 +260,7 @@ def secretary_check_in(request, assembly_id: int, payload: CheckInIn):
 
 
 @router.post(
-    "/{int:assembly_id}/session/open", response=SessionOut, auth=reach("run"),
+    "/{int:assembly_id}/session/open", response=SessionOut, auth=reach(Assembly, Action.RUN),
     summary="Open the session: quorum check and the presiding board (national codes of members present)",
 )
 def open_session(request, assembly_id: int, payload: OpenIn):
@@ -297,7 +274,7 @@ def open_session(request, assembly_id: int, payload: OpenIn):
 
 
 @router.post(
-    "/{int:assembly_id}/session/adjourn", response=SessionOut, auth=reach("run"),
+    "/{int:assembly_id}/session/adjourn", response=SessionOut, auth=reach(Assembly, Action.RUN),
     summary="Adjourn for want of quorum (then a second call may be convened)",
 )
 def adjourn(request, assembly_id: int):
@@ -305,7 +282,7 @@ def adjourn(request, assembly_id: int):
 
 
 @router.post(
-    "/{int:assembly_id}/session/close", response=SessionOut, auth=reach("run"),
+    "/{int:assembly_id}/session/close", response=SessionOut, auth=reach(Assembly, Action.RUN),
     summary="Close the session (refused while voting on an item is open)",
 )
 def close_session(request, assembly_id: int):

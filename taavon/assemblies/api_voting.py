@@ -16,28 +16,18 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
-from taavon.accounts import scoping
-from taavon.accounts.auth import reaching
-from taavon.accounts.scoping import Action, can
+from taavon.accounts.auth import reach
+from taavon.accounts.scoping import Action, has_authority
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
 from . import ballot_box, voting
-from .models import AgendaItem, Candidate, ItemKind, ItemState
+from .models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
 
 router = Router(tags=["assemblies: voting"])
 
 
 # --------------------------------------------------------------------------- reach
-
-
-def reach(need: str) -> list:
-    """Both ways in, finding the assembly in the path for ``need`` (see scoping.AssemblyNeed)."""
-
-    def find(request, user, path):
-        request.assembly = scoping.assembly_for(user, path.get("assembly_id"), need)
-
-    return reaching(find)
 
 
 def _item(request, item_id) -> AgendaItem:
@@ -185,7 +175,7 @@ def _candidate_out(candidate) -> dict:
 # --------------------------------------------------------------------------- voting
 
 
-@router.get("/{int:assembly_id}/voting", response=VotingOut, auth=reach("read"), summary="The open item and my ballots")
+@router.get("/{int:assembly_id}/voting", response=VotingOut, auth=reach(Assembly), summary="The open item and my ballots")
 def my_voting(request, assembly_id: int):
     """The item open for voting, one ballot per roll entry the caller votes for (their own and each
     principal's), whether each has been cast, and the live turnout."""
@@ -217,7 +207,7 @@ def my_voting(request, assembly_id: int):
 
 
 @router.post(
-    "/{int:assembly_id}/items/{int:item_id}/open", response=ItemOut, auth=reach("run"), summary="Open voting on an item"
+    "/{int:assembly_id}/items/{int:item_id}/open", response=ItemOut, auth=reach(Assembly, Action.RUN), summary="Open voting on an item"
 )
 def open_item(request, assembly_id: int, item_id: int):
     """Counts the quorum again and opens voting; refused (422, citing the rule) without a quorum."""
@@ -227,7 +217,7 @@ def open_item(request, assembly_id: int, item_id: int):
 @router.post(
     "/{int:assembly_id}/items/{int:item_id}/close",
     response=ItemOut,
-    auth=reach("run"),
+    auth=reach(Assembly, Action.RUN),
     summary="Close voting on an item",
 )
 def close_item(request, assembly_id: int, item_id: int):
@@ -238,7 +228,7 @@ def close_item(request, assembly_id: int, item_id: int):
 @router.post(
     "/{int:assembly_id}/items/{int:item_id}/ballots",
     response={201: CastOut},
-    auth=reach("take part"),
+    auth=reach(Assembly, Action.TAKE_PART),
     summary="Cast a ballot",
 )
 def cast(request, assembly_id: int, item_id: int, payload: CastIn):
@@ -264,7 +254,7 @@ def cast(request, assembly_id: int, item_id: int, payload: CastIn):
 
 
 @router.get(
-    "/{int:assembly_id}/items/{int:item_id}/turnout", response=TurnoutOut, auth=reach("read"), summary="Turnout now"
+    "/{int:assembly_id}/items/{int:item_id}/turnout", response=TurnoutOut, auth=reach(Assembly), summary="Turnout now"
 )
 def turnout(request, assembly_id: int, item_id: int):
     """How many have voted against the votes present when voting opened; never a partial result."""
@@ -274,7 +264,7 @@ def turnout(request, assembly_id: int, item_id: int):
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/results",
     response=ResultOut,
-    auth=reach("read"),
+    auth=reach(Assembly),
     summary="The result of a closed item",
 )
 def results(request, assembly_id: int, item_id: int):
@@ -288,7 +278,7 @@ def results(request, assembly_id: int, item_id: int):
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/bulletin",
     response=BulletinOut,
-    auth=reach("read"),
+    auth=reach(Assembly),
     summary="The bulletin board of a closed item",
 )
 def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: int = 100):
@@ -310,7 +300,7 @@ def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: in
 @router.post(
     "/{int:assembly_id}/items/{int:item_id}/receipt",
     response=ReceiptOut,
-    auth=reach("take part"),
+    auth=reach(Assembly, Action.TAKE_PART),
     summary="Check a receipt code",
 )
 def receipt(request, assembly_id: int, item_id: int, payload: ReceiptIn):
@@ -331,7 +321,7 @@ def _election(request, item_id) -> AgendaItem:
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/candidates",
     response=list[CandidateOut],
-    auth=reach("read"),
+    auth=reach(Assembly),
     summary="Candidates of an election",
 )
 def candidates(request, assembly_id: int, item_id: int):
@@ -342,7 +332,7 @@ def candidates(request, assembly_id: int, item_id: int):
 @router.post(
     "/{int:assembly_id}/items/{int:item_id}/candidates",
     response={201: CandidateOut},
-    auth=reach("take part"),
+    auth=reach(Assembly, Action.TAKE_PART),
     summary="Register a candidate",
 )
 def register_candidate(request, assembly_id: int, item_id: int, payload: CandidateIn):
@@ -352,7 +342,7 @@ def register_candidate(request, assembly_id: int, item_id: int, payload: Candida
     item = _election(request, item_id)
     if payload.national_code:
         assembly = request.assembly
-        if not (can(request.user, Action.MANAGE, assembly) or can(request.user, Action.SUPERVISE, assembly)):
+        if not has_authority(request.user, assembly):
             raise PermissionDenied
         code = clean_national_code(payload.national_code)
         person = Person.objects.filter(national_code=code).first()
@@ -369,7 +359,7 @@ def register_candidate(request, assembly_id: int, item_id: int, payload: Candida
 @router.post(
     "/{int:assembly_id}/items/{int:item_id}/candidates/withdraw",
     response=CandidateOut,
-    auth=reach("take part"),
+    auth=reach(Assembly, Action.TAKE_PART),
     summary="Withdraw a candidacy",
 )
 def withdraw_candidate(request, assembly_id: int, item_id: int, payload: WithdrawIn):

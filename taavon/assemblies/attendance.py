@@ -47,13 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import (
-    AssemblyNeed,
-    assembly_for,
-    can_run_assembly,
-    may_read_assembly,
-    takes_part_in,
-)
+from taavon.accounts.scoping import Action, may
 from taavon.audit.services import record
 from taavon.core.templatetags.taavon_format import fadigits, jdatetime_filter
 from taavon.registry.models import Person
@@ -239,29 +233,6 @@ def push_attendance(assembly: Assembly, *, throttle: bool = False) -> None:
     transaction.on_commit(send)
 
 
-# --------------------------------------------------------------------------- reach
-
-
-def takes_part(user, assembly: Assembly) -> bool:
-    """On the roll, or holding a live proxy (see ``scoping.takes_part_in``)."""
-    return takes_part_in(user, assembly)
-
-
-def may_watch(user, assembly: Assembly) -> bool:
-    """Who sees the session (its page, its live channel): as ``scoping.may_read_assembly``."""
-    return may_read_assembly(user, assembly)
-
-
-def assembly_to_watch(user, assembly_id) -> Assembly:
-    """The assembly if ``user`` may see it; 404 otherwise (see ``scoping.assembly_for``)."""
-    return assembly_for(user, assembly_id, AssemblyNeed.READ)
-
-
-def assembly_to_run(user, assembly_id) -> Assembly:
-    """The assembly if ``user`` may run its session; 403 if they may only see it, 404 otherwise."""
-    return assembly_for(user, assembly_id, AssemblyNeed.RUN)
-
-
 # --------------------------------------------------------------------------- who is present
 
 
@@ -383,7 +354,7 @@ def check_in(*, actor, assembly: Assembly, roll_entry: RollEntry, by_secretary: 
     if roll_entry.assembly_id != assembly.pk:
         raise ValidationError(_("This person is not on the voter roll of this assembly."), code="not_on_roll")
     if by_secretary:
-        if not can_run_assembly(actor, assembly):
+        if not may(actor, Action.RUN, assembly):
             raise PermissionDenied
     elif not actor.is_authenticated or actor.person_id != roll_entry.person_id:
         raise PermissionDenied
@@ -421,7 +392,7 @@ def _already_checked_in(roll_entry: RollEntry, by_secretary: bool) -> Validation
 def check_in_holder(*, actor, assembly: Assembly, person: Person, by_secretary: bool = False) -> ProxyHolderPresence:
     """A non-member proxy holder joins the session (they have no roll entry to check in with)."""
     if by_secretary:
-        if not can_run_assembly(actor, assembly):
+        if not may(actor, Action.RUN, assembly):
             raise PermissionDenied
     elif not actor.is_authenticated or actor.person_id != person.pk:
         raise PermissionDenied
@@ -465,7 +436,7 @@ def _locked(assembly: Assembly) -> Assembly:
 
 
 def _require_runner(actor, assembly: Assembly) -> None:
-    if not can_run_assembly(actor, assembly):
+    if not may(actor, Action.RUN, assembly):
         raise PermissionDenied
 
 

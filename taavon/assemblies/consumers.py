@@ -10,8 +10,10 @@ member who reconnects is up to date), then every ``assembly.event`` that
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from taavon.accounts.scoping import Action, may
+
 from . import live
-from .attendance import attendance_payload, may_watch
+from .attendance import attendance_payload
 from .models import Assembly
 
 REFUSED = 4403  # the close code an outsider gets (like HTTP 403/404, nothing else is said)
@@ -24,7 +26,7 @@ def _watchable(user, assembly_id: int) -> dict | None:
     assembly = Assembly.objects.filter(pk=assembly_id).first()
     if assembly is None:
         return None
-    if not may_watch(user, assembly):
+    if not may(user, Action.VIEW, assembly):
         return None
     return attendance_payload(assembly) if assembly.rules else {"state": assembly.state}
 

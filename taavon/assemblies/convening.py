@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
 from taavon.accounts.models import Role
-from taavon.accounts.scoping import Action, can, participant_assemblies, scope
+from taavon.accounts.scoping import Action, can, has_authority, scope
 from taavon.audit.services import record
 from taavon.audit.services import snapshot as audit_snapshot
 from taavon.core.jalali import days_in_jalali_month, format_jalali
@@ -45,14 +45,13 @@ from .models import (
     Matter,
     RollEntry,
 )
+from .reach import participant_assemblies
 
 __all__ = [
     "ConveningReason",
     "Finding",
     "assemblies_for_user",
     "assemblies_of",
-    "can_convene",
-    "can_manage",
     "check_convening",
     "convene",
     "convene_second_call",
@@ -88,15 +87,6 @@ OFFICER, SUPERVISOR = "officer", "supervisor"
 # --------------------------------------------------------------------------- who may convene
 
 
-def can_manage(user, assembly: Assembly) -> bool:
-    """Officers of the cooperative (MANAGE) and its provincial office (SUPERVISE)."""
-    return can(user, Action.MANAGE, assembly) or can(user, Action.SUPERVISE, assembly)
-
-
-def can_convene(user, cooperative: Cooperative) -> bool:
-    return can(user, Action.MANAGE, cooperative) or can(user, Action.SUPERVISE, cooperative)
-
-
 def convening_role(user, cooperative: Cooperative) -> str:
     """``"officer"`` for the cooperative's own officers, ``"supervisor"`` for the provincial office
     (administrators included: they convene as the supervising authority, giving a reason).
@@ -111,7 +101,7 @@ def convening_role(user, cooperative: Cooperative) -> str:
 
 
 def _require_manage(user, assembly: Assembly) -> None:
-    if not can_manage(user, assembly):
+    if not has_authority(user, assembly):
         raise PermissionDenied
 
 

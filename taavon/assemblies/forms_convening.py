@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taavon.core.errors import add_to_form
 from taavon.core.forms import JalaliDateField
 from taavon.core.persian import to_ascii_digits
 
@@ -59,12 +60,7 @@ class _Bootstrap:
 
     def add_service_errors(self, exc: ValidationError, fields=None) -> None:
         """A service's ValidationError on the fields it names (others on the whole form)."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                target = (fields or {}).get(field, field)
-                self.add_error(target if target in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
+        add_to_form(self, exc, fields)
 
 
 def _moment(day: datetime.date, time: datetime.time) -> datetime.datetime:

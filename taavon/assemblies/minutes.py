@@ -51,9 +51,8 @@ from django.utils.translation import gettext_lazy as _
 from huey.contrib.djhuey import db_task
 
 from taavon import rules
-from taavon.accounts import scoping
 from taavon.accounts import services as accounts_services
-from taavon.accounts.scoping import Action, can, can_run_assembly, scope, takes_part_in
+from taavon.accounts.scoping import Action, can, has_authority, may, scope
 from taavon.audit.services import record
 from taavon.core.jalali import format_jalali
 from taavon.core.templatetags.taavon_format import fadigits
@@ -76,6 +75,7 @@ from .models import (
     PresidingMember,
     RollEntry,
 )
+from .reach import assembly_for
 
 CONTENT_VERSION = 1
 # The event kinds the minutes are drafted from (later minutes_* events never change the content).
@@ -394,34 +394,23 @@ def approvals_table(minutes: Minutes) -> list[dict]:
 
 
 class Access:
-    """What one user may do with one assembly's minutes (decided through accounts.scoping)."""
+    """What one user may do with one assembly's minutes, as :mod:`taavon.accounts.scoping` decides it."""
 
     def __init__(self, user, assembly: Assembly, minutes: Minutes | None):
-        self.official = can(user, Action.VIEW, assembly)
-        person_id = getattr(user, "person_id", None)
-        self.presiding = bool(person_id) and assembly.presiding_board.filter(person_id=person_id).exists()
-        self.participant = takes_part_in(user, assembly)
-        self.reach = self.official or self.presiding or self.participant
-        # A draft is read by those who prepare and approve it; members read it once approved.
-        self.read = (
-            self.reach
-            and minutes is not None
-            and (minutes.state != MinutesState.DRAFT or self.official or self.presiding)
-        )
-        self.draft = can_run_assembly(user, assembly)
+        self.read = minutes is not None and may(user, Action.VIEW, minutes)
+        self.draft = may(user, Action.RUN, assembly)
+        self.approve = minutes is not None and may(user, Action.APPROVE, minutes)
         self.manage = can(user, Action.MANAGE, assembly)
         self.supervise = can(user, Action.SUPERVISE, assembly)
         self.notify = self.manage or self.supervise
 
 
 def minutes_for(user, assembly_id: int) -> tuple[Assembly, Minutes | None, Access]:
-    """The assembly, its minutes (or None) and the user's access; 404 when the user may not reach it.
-
-    Reach is :func:`taavon.accounts.scoping.assembly_for`; what the user may then do with the
-    minutes is :class:`Access`.
-    """
-    assembly = scoping.assembly_for(user, assembly_id)
+    """The assembly, its minutes (or None) and the user's access; 404 when the user may not read the assembly."""
+    assembly = assembly_for(user, assembly_id)
     minutes = Minutes.objects.filter(assembly=assembly).first()
+    if minutes is not None:
+        minutes.assembly = assembly
     return assembly, minutes, Access(user, assembly, minutes)
 
 
@@ -811,7 +800,7 @@ def notify_decisions(*, actor, assembly: Assembly) -> Minutes:
     notice went out within ``assembly.decisions_notice_days`` of the session's close.
     """
     a = Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
-    if not (can(actor, Action.MANAGE, a) or can(actor, Action.SUPERVISE, a)):
+    if not has_authority(actor, a):
         raise PermissionDenied(_("Only the cooperative's officers or the provincial office notify the decisions."))
     m = Minutes.objects.select_for_update().filter(assembly=a).first()
     if m is None or m.state == MinutesState.DRAFT:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import Action, can
+from taavon.accounts.scoping import has_authority
 from taavon.audit.services import record
 from taavon.core.identifiers import clean_mobile, clean_national_code
 from taavon.core.persian import normalize_for_display
@@ -348,17 +348,12 @@ def revoke_proxy(*, actor, proxy: Proxy) -> Proxy:
     return proxy
 
 
-def can_decide_proxies(user, assembly: Assembly) -> bool:
-    """The convening authority: the cooperative's officers and the provincial office."""
-    return can(user, Action.MANAGE, assembly) or can(user, Action.SUPERVISE, assembly)
-
-
 @transaction.atomic
 def decide_proxy(*, actor, proxy: Proxy, confirm: bool, reason: str = "", identity_checked: bool = False) -> Proxy:
     """Confirm a pending proxy after checking both identities, or refuse it with a reason."""
     proxy = _locked_proxy(proxy)
     assembly = proxy.assembly
-    if not can_decide_proxies(actor, assembly):
+    if not has_authority(actor, assembly):
         raise PermissionDenied
     if proxy.state != ProxyState.PENDING:
         raise ValidationError(

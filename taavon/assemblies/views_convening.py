@@ -7,44 +7,21 @@ may never do the action), reads and writes through :mod:`taavon.assemblies.conve
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from taavon.accounts import scoping
-from taavon.accounts.scoping import Action, can, has_any_scope, participant_assemblies, scope
+from taavon.accounts.scoping import Action, can, has_authority
 from taavon.registry.selectors import cooperative_for
 
 from . import convening
 from .forms_convening import AgendaFormSet, AssemblyForm, PublishForm, SecondCallForm, agenda_initial
 from .models import Assembly, AssemblyState
+from .reach import assembly_for, participant_assemblies
 
-EDITORS = (Action.MANAGE, Action.SUPERVISE)
 MORE_ROWS = 3
-
-
-def assembly_for(user, assembly_id, *actions: Action) -> Assembly:
-    """The assembly ``assembly_id`` if ``user`` may do one of ``actions`` on it (reading when none).
-
-    Reading: officials in scope and the assembly's participants; 404 for anyone else. Acting:
-    403 when no role of the user allows the action anywhere, or when the user sees the assembly
-    but may not act on it; 404 when it is absent or out of reach.
-    """
-    if not actions:
-        return scoping.assembly_for(user, assembly_id)
-    base = Assembly.objects.select_related("cooperative", "cooperative__province", "first_call")
-    if not any(has_any_scope(user, action) for action in actions):
-        raise PermissionDenied
-    for action in actions:
-        found = scope(base, user, action).filter(pk=assembly_id).first()
-        if found is not None:
-            return found
-    if convening.assemblies_for_user(user).filter(pk=assembly_id).exists():
-        raise PermissionDenied
-    raise Http404
 
 
 def _detail_url(assembly) -> str:
@@ -106,7 +83,7 @@ def assembly_list(request, pk):
         {
             "cooperative": coop,
             "assemblies": convening.assemblies_of(coop),
-            "can_convene": convening.can_convene(request.user, coop),
+            "can_convene": has_authority(request.user, coop),
         },
     )
 
@@ -124,7 +101,7 @@ def my_assemblies(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def convene(request, pk):
-    coop = cooperative_for(request.user, pk, *EDITORS)
+    coop = cooperative_for(request.user, pk, Action.AUTHORITY)
     with_reason = convening.convening_role(request.user, coop) == convening.SUPERVISOR
     if request.method == "POST" and "add_rows" in request.POST:
         data = _more_rows(request)
@@ -161,7 +138,7 @@ def convene(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request, assembly_id):
-    assembly = assembly_for(request.user, assembly_id, *EDITORS)
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
     coop = assembly.cooperative
     if assembly.state != AssemblyState.DRAFT:
         messages.error(request, _("The notice is published: the assembly and its agenda can no longer be changed."))
@@ -199,7 +176,7 @@ def edit(request, assembly_id):
 def _detail_context(request, assembly, *, publish_form=None, publish_errors=()) -> dict:
     user = request.user
     official = can(user, Action.VIEW, assembly)
-    manage = convening.can_manage(user, assembly)
+    manage = has_authority(user, assembly)
     second_call = Assembly.objects.filter(first_call=assembly).first()
     context = {
         "assembly": assembly,
@@ -238,7 +215,7 @@ def detail(request, assembly_id):
 @login_required
 @require_POST
 def publish(request, assembly_id):
-    assembly = assembly_for(request.user, assembly_id, *EDITORS)
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
     form = PublishForm(request.POST)
     errors = []
     if form.is_valid():
@@ -263,7 +240,7 @@ def publish(request, assembly_id):
 @require_GET
 def notice_progress(request, assembly_id):
     """The notice-delivery progress fragment (polled by htmx every 2 seconds until complete)."""
-    assembly = assembly_for(request.user, assembly_id, Action.VIEW)
+    assembly = assembly_for(request.user, assembly_id, Action.OVERSEE)
     return render(
         request,
         "assemblies/convening/_progress.html",
@@ -274,7 +251,7 @@ def notice_progress(request, assembly_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def second_call(request, assembly_id):
-    first = assembly_for(request.user, assembly_id, *EDITORS)
+    first = assembly_for(request.user, assembly_id, Action.AUTHORITY)
     form = SecondCallForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -5,7 +5,7 @@ check-in, adjourning, closing). Thin: reads and writes go through :mod:`.attenda
 
 Reach: the member page is for people taking part (on the roll or holding a live proxy) and for
 officials whose scope reaches the cooperative; anyone else gets 404. The control page is for
-whoever may run the assembly (``can_run_assembly``); someone who may only see it gets 403.
+whoever may run the assembly (``Action.RUN``); someone who may only see it gets 403.
 """
 
 import re
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from taavon import rules
-from taavon.accounts.scoping import can_run_assembly
+from taavon.accounts.scoping import Action, has_authority, may
 from taavon.core.identifiers import clean_national_code
 from taavon.core.persian import to_ascii_digits
 from taavon.registry.forms import BootstrapMixin
@@ -30,6 +30,7 @@ from taavon.registry.models import Person
 
 from . import attendance, proxies
 from .models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState, RollEntry
+from .reach import assembly_for
 
 # --------------------------------------------------------------------------- forms
 
@@ -84,8 +85,6 @@ class OpenSessionForm(BootstrapMixin, forms.Form):
 
 # --------------------------------------------------------------------------- reach
 
-assembly_to_watch = attendance.assembly_to_watch
-assembly_to_run = attendance.assembly_to_run
 
 
 def _session_url(assembly) -> str:
@@ -159,7 +158,7 @@ def _member_context(request, assembly, **extra) -> dict:
         "proxy_cap": proxies.rule_value(assembly, "assembly.proxies_per_holder"),
         "non_member_cap": proxies.rule_value(assembly, "assembly.non_member_proxy_votes"),
         "proxy_cap_cite": rules.parameter("assembly.proxies_per_holder").cite(),
-        "can_run": can_run_assembly(user, assembly),
+        "can_run": may(user, Action.RUN, assembly),
         "proxy_form": ProxyForm(),
         "errors": [],
     }
@@ -174,7 +173,7 @@ def _member_page(request, assembly, *, status=200, **extra):
 @login_required
 @require_GET
 def session(request, assembly_id):
-    assembly = assembly_to_watch(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id)
     return _member_page(request, assembly)
 
 
@@ -182,20 +181,20 @@ def session(request, assembly_id):
 @require_GET
 def attendance_panel(request, assembly_id):
     """The attendance and quorum panel alone: what the page polls when the socket is down."""
-    assembly = assembly_to_watch(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id)
     return render(request, "assemblies/session/_attendance.html", _attendance_context(assembly))
 
 
 @login_required
 @require_POST
 def check_in(request, assembly_id):
-    assembly = assembly_to_watch(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id)
     user = request.user
     entry = attendance.roll_entry_of(assembly, user.person_id)
     try:
         if entry is not None:
             attendance.check_in(actor=user, assembly=assembly, roll_entry=entry)
-        elif user.person_id and attendance.takes_part(user, assembly):
+        elif user.person_id and may(user, Action.ATTEND, assembly):
             attendance.check_in_holder(actor=user, assembly=assembly, person=user.person)
         else:
             raise PermissionDenied
@@ -208,7 +207,7 @@ def check_in(request, assembly_id):
 @login_required
 @require_POST
 def proxy_give(request, assembly_id):
-    assembly = assembly_to_watch(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id)
     if attendance.roll_entry_of(assembly, request.user.person_id) is None:
         raise PermissionDenied
     form = ProxyForm(request.POST)
@@ -233,7 +232,7 @@ def proxy_give(request, assembly_id):
 @login_required
 @require_POST
 def proxy_revoke(request, assembly_id, proxy_id):
-    assembly = assembly_to_watch(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id)
     proxy = get_object_or_404(Proxy, pk=proxy_id, assembly=assembly, principal__person_id=request.user.person_id or 0)
     try:
         proxies.revoke_proxy(actor=request.user, proxy=proxy)
@@ -248,7 +247,7 @@ def proxy_revoke(request, assembly_id, proxy_id):
 
 def _control_context(request, assembly, **extra) -> dict:
     user = request.user
-    decides = proxies.can_decide_proxies(user, assembly)
+    decides = has_authority(user, assembly)
     quorum_context = _attendance_context(assembly)
     context = {
         **quorum_context,
@@ -278,7 +277,7 @@ def _control_page(request, assembly, *, status=200, **extra):
 @login_required
 @require_GET
 def control(request, assembly_id):
-    assembly = assembly_to_run(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
     return _control_page(request, assembly)
 
 
@@ -290,7 +289,7 @@ def _roll_person(assembly, code) -> Person | None:
 @login_required
 @require_POST
 def open_session(request, assembly_id):
-    assembly = assembly_to_run(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
     form = OpenSessionForm(request.POST)
     if form.is_valid():
         chosen = {}
@@ -322,7 +321,7 @@ def open_session(request, assembly_id):
 def _session_step(request, assembly_id, step, done: str):
     """A step of the session that needs no form (``step(actor=, assembly=)``): back to the control
     page with ``done``, or the page again with the rule's message (422)."""
-    assembly = assembly_to_run(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
     try:
         step(actor=request.user, assembly=assembly)
     except ValidationError as exc:
@@ -351,7 +350,7 @@ def close_session(request, assembly_id):
 @login_required
 @require_POST
 def secretary_check_in(request, assembly_id):
-    assembly = assembly_to_run(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
     form = CheckInForm(request.POST)
     if form.is_valid():
         code = form.cleaned_data["national_code"]
@@ -377,9 +376,7 @@ def secretary_check_in(request, assembly_id):
 @login_required
 @require_POST
 def proxy_decide(request, assembly_id, proxy_id):
-    assembly = assembly_to_run(request.user, assembly_id)
-    if not proxies.can_decide_proxies(request.user, assembly):
-        raise PermissionDenied
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
     proxy = get_object_or_404(Proxy, pk=proxy_id, assembly=assembly)
     form = DecideForm(request.POST)
     errors = []

@@ -3,7 +3,7 @@ the receipt check.
 
 Thin: reach through :mod:`taavon.accounts.scoping` (via :func:`convening.assemblies_for_user`:
 officials in scope and the assembly's participants read; anyone else gets 404; running the vote
-needs :func:`can_run_assembly`, 403 otherwise), reads and writes through :mod:`.voting` and
+needs ``Action.RUN``, 403 otherwise), reads and writes through :mod:`.voting` and
 :mod:`.ballot_box`.
 """
 
@@ -19,29 +19,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taavon import rules
-from taavon.accounts import scoping
-from taavon.accounts.scoping import Action, AssemblyNeed, can, can_run_assembly
+from taavon.accounts.scoping import Action, has_authority, may
 from taavon.core.errors import error_messages
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Person
 
 from . import attendance, ballot_box, voting
-from .models import AgendaItem, Assembly, AssemblyState, Candidate, Choice, ItemKind, ItemState
+from .models import AgendaItem, AssemblyState, Candidate, Choice, ItemKind, ItemState
+from .reach import assembly_for
 
 BULLETIN_PAGE_SIZE = 100
 CAST_FIELDS = {"csrfmiddlewaretoken", "item", "roll_entry", "choice", "marks"}
-
-
-def assembly_for(user, assembly_id: int) -> Assembly:
-    return scoping.assembly_for(user, assembly_id, AssemblyNeed.READ)
-
-
-def assembly_to_take_part(user, assembly_id: int) -> Assembly:
-    return scoping.assembly_for(user, assembly_id, AssemblyNeed.TAKE_PART)
-
-
-def assembly_to_run(user, assembly_id: int) -> Assembly:
-    return scoping.assembly_for(user, assembly_id, AssemblyNeed.RUN)
 
 
 def _item(assembly, item_id: int) -> AgendaItem:
@@ -89,7 +77,7 @@ def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
         "choices": Choice.choices,
         "turnout": voting.turnout(item) if item else None,
         "closed_items": assembly.items.filter(state=ItemState.CLOSED).order_by("position"),
-        "can_run": can_run_assembly(request.user, assembly),
+        "can_run": may(request.user, Action.RUN, assembly),
     }
 
 
@@ -133,7 +121,7 @@ def _cast_input(request, item) -> tuple[int, str | None, list[str]]:
 @login_required
 @require_POST
 def cast(request, assembly_id, item_id):
-    assembly = assembly_to_take_part(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
     item = _item(assembly, item_id)
     entry_id = None
     try:
@@ -226,7 +214,7 @@ def _item_rows(assembly, errors: dict) -> list[dict]:
 
 def _items_context(request, assembly, *, errors=None) -> dict:
     quorum = None
-    can_run = can_run_assembly(request.user, assembly)
+    can_run = may(request.user, Action.RUN, assembly)
     if assembly.state == AssemblyState.IN_SESSION:
         quorum = attendance.live_quorum(assembly)  # shown, not decided on: the shared figure
     return {
@@ -248,7 +236,7 @@ def items(request, assembly_id):
 
 
 def _item_action(request, assembly_id, item_id, service, done_message):
-    assembly = assembly_to_run(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
     item = _item(assembly, item_id)
     try:
         service(actor=request.user, item=item)
@@ -274,10 +262,6 @@ def item_close(request, assembly_id, item_id):
 # --------------------------------------------------------------------------- candidates
 
 
-def _may_register_others(user, assembly) -> bool:
-    return can(user, Action.MANAGE, assembly) or can(user, Action.SUPERVISE, assembly)
-
-
 def _candidates_context(request, assembly, item, *, errors=(), national_code="") -> dict:
     candidates = list(Candidate.objects.filter(item=item).select_related("person").order_by("state", "pk"))
     for candidate in candidates:
@@ -285,7 +269,7 @@ def _candidates_context(request, assembly, item, *, errors=(), national_code="")
         candidate.may_withdraw = (
             assembly.state == AssemblyState.NOTICED
             and candidate.state != "withdrawn"
-            and (candidate.person_id == request.user.person_id or _may_register_others(request.user, assembly))
+            and (candidate.person_id == request.user.person_id or has_authority(request.user, assembly))
         )
     mine = next((c for c in candidates if c.person_id == request.user.person_id), None)
     registering = assembly.state == AssemblyState.NOTICED
@@ -297,7 +281,7 @@ def _candidates_context(request, assembly, item, *, errors=(), national_code="")
         "can_register_self": registering
         and bool(request.user.person_id)
         and (mine is None or mine.state == "withdrawn"),
-        "can_register_others": registering and _may_register_others(request.user, assembly),
+        "can_register_others": registering and has_authority(request.user, assembly),
         "errors": errors,
         "national_code": national_code,
     }
@@ -306,8 +290,7 @@ def _candidates_context(request, assembly, item, *, errors=(), national_code="")
 @login_required
 @require_http_methods(["GET", "POST"])
 def candidates(request, assembly_id, item_id):
-    reach = assembly_for if request.method == "GET" else assembly_to_take_part
-    assembly = reach(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.VIEW if request.method == "GET" else Action.TAKE_PART)
     item = _item(assembly, item_id)
     if item.kind != ItemKind.ELECTION:
         raise Http404
@@ -316,7 +299,7 @@ def candidates(request, assembly_id, item_id):
     code = request.POST.get("national_code", "").strip()
     try:
         if code:
-            if not _may_register_others(request.user, assembly):
+            if not has_authority(request.user, assembly):
                 raise PermissionDenied
             try:
                 person = Person.objects.get(national_code=clean_national_code(code))
@@ -343,7 +326,7 @@ def candidates(request, assembly_id, item_id):
 @login_required
 @require_POST
 def candidate_withdraw(request, assembly_id, item_id):
-    assembly = assembly_to_take_part(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
     item = _item(assembly, item_id)
     candidate = Candidate.objects.filter(item=item, pk=request.POST.get("candidate") or 0).first()
     if candidate is None:
@@ -409,8 +392,7 @@ def bulletin_json(request, assembly_id, item_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def receipt(request, assembly_id, item_id):
-    reach = assembly_for if request.method == "GET" else assembly_to_take_part
-    assembly = reach(request.user, assembly_id)
+    assembly = assembly_for(request.user, assembly_id, Action.VIEW if request.method == "GET" else Action.TAKE_PART)
     item = _item(assembly, item_id)
     context = {"assembly": assembly, "item": item, "check": None, "errors": [], "code": ""}
     status = 200

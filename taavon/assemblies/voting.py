@@ -26,7 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import Action, can, can_run_assembly
+from taavon.accounts.scoping import Action, has_authority, may
 from taavon.audit.services import record
 from taavon.registry.models import Membership, MembershipStatus, Person
 
@@ -159,7 +159,7 @@ def reason_text(reason: dict) -> str:
 def _may_register(actor, assembly, person) -> bool:
     if getattr(actor, "person_id", None) == person.pk and getattr(actor, "is_active", False):
         return True
-    return can(actor, Action.MANAGE, assembly) or can(actor, Action.SUPERVISE, assembly)
+    return has_authority(actor, assembly)
 
 
 @transaction.atomic
@@ -285,7 +285,7 @@ def open_item(*, actor, item) -> AgendaItem:
     """
     # The assembly's row only: FOR UPDATE over the join would lock the cooperative's row as well.
     assembly = Assembly.objects.select_for_update(of=("self",)).select_related("cooperative").get(pk=item.assembly_id)
-    if not can_run_assembly(actor, assembly):
+    if not may(actor, Action.RUN, assembly):
         raise PermissionDenied
     item = AgendaItem.objects.select_for_update().get(pk=item.pk, assembly=assembly)
     if assembly.state != AssemblyState.IN_SESSION:
@@ -350,7 +350,7 @@ def close_item(*, actor, item) -> AgendaItem:
     while an item is open).
     """
     assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
-    if not can_run_assembly(actor, assembly):
+    if not may(actor, Action.RUN, assembly):
         raise PermissionDenied
     _item_gate(item.pk, exclusive=True)
     # FOR UPDATE of the item alone (a join with the assembly would lock its row too).

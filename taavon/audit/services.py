@@ -38,10 +38,10 @@ def record(actor, action: str, obj: models.Model, *, before=None, after=None, co
     ``cooperative`` defaults to ``obj.cooperative`` (or ``obj`` itself when it is a cooperative),
     so the event is visible to whoever may see that cooperative.
     """
-    from taavon.registry.models import Cooperative
-
     if cooperative is None:
-        cooperative = obj if isinstance(obj, Cooperative) else getattr(obj, "cooperative", None)
+        # The cooperative model is the one the log's own key points to: the audit layer imports no domain.
+        is_cooperative = isinstance(obj, AuditEvent._meta.get_field("cooperative").related_model)
+        cooperative = obj if is_cooperative else getattr(obj, "cooperative", None)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor,

@@ -1,19 +1,20 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-
-from taavon.accounts.models import Role
 
 
 def home(request):
-    """Landing page: the public search for everyone, the user's own work areas once logged in."""
-    context = {}
-    if request.user.is_authenticated:
-        from taavon.registry import selectors
+    """Landing page: the public search for everyone, the user's own work areas once logged in.
 
-        context["my_memberships"] = selectors.memberships_of_user(request.user)
-        if request.user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR):
-            context["can_list_cooperatives"] = True
+    Each domain adds its areas through a function in ``settings.HOME_CONTEXT`` (request → context),
+    so this lower layer knows none of them.
+    """
+    context: dict = {}
+    if request.user.is_authenticated:
+        for path in settings.HOME_CONTEXT:
+            context.update(import_string(path)(request))
     return render(request, "core/home.html", context)
 
 

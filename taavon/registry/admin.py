@@ -5,7 +5,7 @@ checked on entry by the officer and supervisor pages and the API."""
 
 from django.contrib import admin
 
-from taavon.accounts.scoping import Action, can, scope
+from taavon.accounts.scoping import Action, has_authority, scope
 from taavon.audit.admin import AuditedAdmin
 
 from .models import Cooperative, Membership, Person, Position, StatusChange
@@ -26,10 +26,7 @@ class ScopedAdmin(AuditedAdmin, admin.ModelAdmin):
     def _may_change(self, request, obj) -> bool:
         if request.user.is_superuser or obj is None:
             return True
-        cooperative = obj if isinstance(obj, Cooperative) else getattr(obj, "cooperative", None)
-        if cooperative is None:
-            return False
-        return can(request.user, Action.MANAGE, cooperative) or can(request.user, Action.SUPERVISE, cooperative)
+        return has_authority(request.user, obj)
 
     def has_add_permission(self, request):
         # New entries go through the pages and the API, where the rules are checked on entry.
@@ -89,11 +86,7 @@ class PersonAdmin(ScopedAdmin):
     def _may_change(self, request, obj) -> bool:
         if request.user.is_superuser or obj is None:
             return True
-        memberships = Membership.objects.filter(person=obj).select_related("cooperative")
-        return any(
-            can(request.user, Action.SUPERVISE, m.cooperative) or can(request.user, Action.MANAGE, m.cooperative)
-            for m in memberships
-        )
+        return scope(Membership.objects.filter(person=obj), request.user, Action.AUTHORITY).exists()
 
 
 @admin.register(Membership)

@@ -13,8 +13,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import field_validator
 
-from taavon.accounts.auth import reaching
-from taavon.accounts.scoping import Action, has_any_scope, scoped_provinces
+from taavon.accounts import auth
+from taavon.accounts.scoping import Action, can, scoped_provinces
 from taavon.core.api_inputs import jalali_date
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
 from taavon.core.persian import to_ascii_digits
@@ -23,6 +23,7 @@ from taavon.geo.models import County, Province
 from . import selectors, services
 from .models import (
     Activity,
+    Cooperative,
     CooperativeStatus,
     Gender,
     LegalType,
@@ -33,23 +34,11 @@ from .models import (
 
 router = Router()
 
-EDITORS = (Action.MANAGE, Action.SUPERVISE)
 
+def reach(action: Action = Action.VIEW) -> list:
+    """Both ways in, reaching the cooperative in the path (kept on ``request.cooperative``) for ``action``."""
+    return auth.reach(Cooperative, action)
 
-# --------------------------------------------------------------------------- reach
-
-
-def reach(*actions: Action) -> list:
-    """Both ways in, each checking the caller's reach of the cooperative in the path for one of
-    ``actions`` (kept on ``request.cooperative``); without one, that the role may act at all."""
-
-    def find(request, user, path):
-        if "cooperative_id" in path:
-            request.cooperative = selectors.cooperative_for(user, path["cooperative_id"], *actions)
-        elif not any(has_any_scope(user, action) for action in actions):
-            raise PermissionDenied
-
-    return reaching(find)
 
 _SEPARATORS = str.maketrans("", "", ",\u066c\u060c _")
 
@@ -437,13 +426,13 @@ def get_cooperative(request, cooperative_id: int):
 
 
 @router.patch(
-    "/{int:cooperative_id}", response=CooperativeDetailOut, auth=reach(*EDITORS), summary="Change a cooperative's data"
+    "/{int:cooperative_id}", response=CooperativeDetailOut, auth=reach(Action.AUTHORITY), summary="Change a cooperative's data"
 )
 def update_cooperative(request, cooperative_id: int, payload: CooperativePatch):
     user, coop = request.auth, request.cooperative
     values = _location(_payload(payload, exclude_unset=True))
     if services.LOCATION_FIELDS & set(values):
-        if not selectors.can_supervise(user, coop):
+        if not can(user, Action.SUPERVISE, coop):
             raise PermissionDenied
         province = values.get("province") or coop.province
         if not scoped_provinces(user, Action.SUPERVISE).filter(pk=province.pk).exists():
@@ -487,7 +476,7 @@ def list_members(request, cooperative_id: int, filters: Query[MemberFilters]):
 @router.post(
     "/{int:cooperative_id}/members",
     response={201: MemberOut},
-    auth=reach(*EDITORS),
+    auth=reach(Action.AUTHORITY),
     summary="Add a member by national code",
 )
 def add_member(request, cooperative_id: int, payload: MemberIn):
@@ -511,7 +500,7 @@ def get_member(request, cooperative_id: int, membership_id: int):
 @router.patch(
     "/{int:cooperative_id}/members/{int:membership_id}",
     response=MemberOut,
-    auth=reach(*EDITORS),
+    auth=reach(Action.AUTHORITY),
     summary="Change a membership",
 )
 def update_member(request, cooperative_id: int, membership_id: int, payload: MemberPatch):
@@ -558,7 +547,7 @@ def list_positions(request, cooperative_id: int, filters: Query[PositionFilters]
 @router.post(
     "/{int:cooperative_id}/positions",
     response={201: PositionOut},
-    auth=reach(*EDITORS),
+    auth=reach(Action.AUTHORITY),
     summary="Add a position with its term",
 )
 def add_position(request, cooperative_id: int, payload: PositionIn):
@@ -569,7 +558,7 @@ def add_position(request, cooperative_id: int, payload: PositionIn):
 @router.post(
     "/{int:cooperative_id}/positions/{int:position_id}/end",
     response=PositionOut,
-    auth=reach(*EDITORS),
+    auth=reach(Action.AUTHORITY),
     summary="End a position",
 )
 def end_position(request, cooperative_id: int, position_id: int, payload: PositionEndIn):

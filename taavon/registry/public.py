@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -410,17 +412,24 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
 # --------------------------------------------------------------------------- profile
 
 
+# Facts about a cooperative that other domains know (the last assembly held, …): each domain
+# registers a function of the cooperative when it loads, so the registry imports none of them.
+_FACTS: dict[str, Callable[[Cooperative], Any]] = {}
+
+
+def register_fact(name: str, fact: Callable[[Cooperative], Any]) -> None:
+    """Let a domain answer ``name`` on the public profile (e.g. ``last_assembly_date``)."""
+    _FACTS[name] = fact
+
+
+def _fact(name: str, cooperative: Cooperative) -> Any:
+    fact = _FACTS.get(name)
+    return fact(cooperative) if fact is not None else None
+
+
 def last_assembly_date(cooperative: Cooperative) -> datetime.date | None:
     """The date of the cooperative's last general assembly held (session closed), or None."""
-    from taavon.assemblies.models import Assembly, AssemblyState
-
-    held = (
-        Assembly.objects.filter(cooperative=cooperative, state=AssemblyState.CLOSED)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    return timezone.localtime(held).date() if held else None
+    return _fact("last_assembly_date", cooperative)
 
 
 def filings_on_time(cooperative: Cooperative) -> bool | None:

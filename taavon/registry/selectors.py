@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from taavon.accounts.scoping import Action, can, has_any_scope, scope
+from taavon.accounts.scoping import Action, get_or_404, has_any_scope, scope
 from taavon.audit.models import AuditEvent
 from taavon.core.jalali import format_jalali
 from taavon.core.persian import language_uses_persian_digits, search_tokens, to_ascii_digits
@@ -109,37 +109,9 @@ def memberships_in_reach(user, national_code: str) -> tuple[str, list[Membership
 # --------------------------------------------------------------------------- reach
 
 
-def cooperative_for(user, pk, *actions: Action) -> Cooperative:
-    """The cooperative ``pk`` if ``user`` may do one of ``actions`` on it.
-
-    403 when no role of the user allows any of ``actions`` anywhere, or when the user may see the
-    cooperative but not act on it; 404 when the cooperative is absent or outside the user's reach.
-    """
-    actions = actions or (Action.VIEW,)
-    if not any(has_any_scope(user, action) for action in actions):
-        raise PermissionDenied
-    base = Cooperative.objects.select_related("province", "county")
-    for action in actions:
-        found = scope(base, user, action).filter(pk=pk).first()
-        if found is not None:
-            return found
-    if scope(Cooperative.objects.all(), user, Action.VIEW).filter(pk=pk).exists():
-        raise PermissionDenied
-    raise Http404
-
-
-def can_edit(user, cooperative: Cooperative) -> bool:
-    """Officers of the cooperative (MANAGE) and its supervisors and administrators (SUPERVISE)."""
-    return can(user, Action.MANAGE, cooperative) or can(user, Action.SUPERVISE, cooperative)
-
-
-def can_supervise(user, cooperative: Cooperative) -> bool:
-    return can(user, Action.SUPERVISE, cooperative)
-
-
-def can_see_audit(user, cooperative: Cooperative) -> bool:
-    """Audit history: supervisors of the province, administrators and the cooperative's officers."""
-    return can_edit(user, cooperative)
+def cooperative_for(user, pk, action: Action = Action.VIEW) -> Cooperative:
+    """The cooperative ``pk`` for ``action`` (see :func:`taavon.accounts.scoping.get_or_404`)."""
+    return get_or_404(user, Cooperative, action, pk=pk)
 
 
 # --------------------------------------------------------------------------- cooperatives

@@ -12,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from taavon.accounts.scoping import Action, require_scope, scoped_provinces
+from taavon.accounts.models import Role
+from taavon.accounts.scoping import Action, can, has_authority, require_scope, scoped_provinces
 from taavon.geo.models import County
 
 from . import selectors, services
@@ -29,10 +30,17 @@ from .forms import (
 )
 from .models import Body
 
+
+def home_context(request) -> dict:
+    """The registry's part of the home page: the user's memberships, and the list for officials."""
+    return {
+        "my_memberships": selectors.memberships_of_user(request.user),
+        "can_list_cooperatives": request.user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR),
+    }
+
 LIST_PAGE_SIZE = 25
 MEMBERS_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 20
-EDITORS = (Action.MANAGE, Action.SUPERVISE)
 
 
 def _detail_url(coop, anchor: str = "") -> str:
@@ -146,9 +154,9 @@ def cooperative_detail(request, pk):
         "past_positions": selectors.positions_of(coop, current=False),
         "unverified_count": selectors.unverified_member_count(coop),
         "all_verified": selectors.all_members_verified(coop),
-        "can_edit": selectors.can_edit(request.user, coop),
-        "can_supervise": selectors.can_supervise(request.user, coop),
-        "can_see_audit": selectors.can_see_audit(request.user, coop),
+        "can_edit": has_authority(request.user, coop),
+        "can_supervise": can(request.user, Action.SUPERVISE, coop),
+        "can_see_audit": has_authority(request.user, coop),
         **_members_context(request, coop),
     }
     if context["can_see_audit"]:
@@ -163,8 +171,8 @@ def members(request, pk):
     coop = selectors.cooperative_for(request.user, pk, Action.VIEW)
     context = {
         "cooperative": coop,
-        "can_edit": selectors.can_edit(request.user, coop),
-        "can_supervise": selectors.can_supervise(request.user, coop),
+        "can_edit": has_authority(request.user, coop),
+        "can_supervise": can(request.user, Action.SUPERVISE, coop),
         **_members_context(request, coop),
     }
     template = "registry/_members.html" if request.htmx else "registry/members.html"
@@ -175,9 +183,7 @@ def members(request, pk):
 @require_GET
 def audit(request, pk):
     """The audit history of a cooperative: a fragment for htmx, a page otherwise."""
-    coop = selectors.cooperative_for(request.user, pk, Action.VIEW)
-    if not selectors.can_see_audit(request.user, coop):
-        raise PermissionDenied
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     context = {"cooperative": coop, **_audit_context(request, coop)}
     template = "registry/_audit.html" if request.htmx else "registry/audit.html"
     return render(request, template, context)
@@ -205,8 +211,8 @@ def cooperative_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def cooperative_edit(request, pk):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
-    supervise = selectors.can_supervise(request.user, coop)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
+    supervise = can(request.user, Action.SUPERVISE, coop)
     form = CooperativeForm(
         request.POST if request.method == "POST" else None,
         instance=coop,
@@ -257,7 +263,7 @@ def counties(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request, pk):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     form = MemberAddForm(request.POST if request.method == "POST" else None)
     another = "add_another" in request.POST
     return _edit_page(
@@ -276,7 +282,7 @@ def member_add(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk, membership_id):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     membership = selectors.membership_of(coop, membership_id)
     initial = {f: getattr(membership, f) for f in services.MEMBERSHIP_FIELDS}
     form = MembershipForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -297,7 +303,7 @@ def member_edit(request, pk, membership_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_leave(request, pk, membership_id):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     membership = selectors.membership_of(coop, membership_id)
     form = LeaveForm(request.POST if request.method == "POST" else None)
     return _edit_page(
@@ -354,7 +360,7 @@ def person_lookup(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def position_add(request, pk):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     form = PositionForm(request.POST if request.method == "POST" else None)
     return _edit_page(
         request,
@@ -371,7 +377,7 @@ def position_add(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def position_end(request, pk, position_id):
-    coop = selectors.cooperative_for(request.user, pk, *EDITORS)
+    coop = selectors.cooperative_for(request.user, pk, Action.AUTHORITY)
     position = selectors.position_of(coop, position_id)
     form = EndPositionForm(request.POST if request.method == "POST" else None)
     return _edit_page(

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from taavon import rules
 from taavon.accounts.models import Role, User
+from taavon.accounts.scoping import Action
 from taavon.assemblies import attendance, events
 from taavon.assemblies.models import AssemblyEvent, CheckIn, PresidingMember, ProxyHolderPresence
+from taavon.assemblies.reach import assembly_for
 from taavon.audit.models import AuditEvent
 from tests import helpers
 from tests.assemblies import factory
@@ -283,7 +285,7 @@ def test_an_officer_opens_the_session_with_its_presiding_board_when_the_quorum_i
 
     # The chair now runs the session too.
     chair = member_of(roll[0])
-    assert attendance.assembly_to_run(chair, a.pk) == a
+    assert assembly_for(chair, a.pk, Action.RUN) == a
 
 
 def test_without_quorum_the_page_explains_and_the_officer_adjourns(en, english):
