@@ -88,8 +88,8 @@ def stream(assembly_id: int, actor_id: int, first_entry: int, rate: float, secon
     """Check members in through ``attendance.check_in`` at ``rate`` a second for ``seconds``
     (run in its own process by the benchmark)."""
     from taavon.accounts.models import User
-    from taavon.assemblies import attendance
     from taavon.assemblies.models import Assembly, RollEntry
+    from taavon.assemblies.session import services as attendance
 
     bench.shared_cache()
     assembly = Assembly.objects.get(pk=assembly_id)
@@ -134,7 +134,7 @@ def start_stream(assembly, actor, first_entry: int, rate: float, seconds: float)
 def read_quorum(assembly, *, seconds: float, interval: float, until=None, exact: bool = False) -> tuple[list[float], list]:
     """``live_quorum`` (``current_quorum`` with ``exact``) every ``interval`` s for ``seconds`` (or
     until ``until()`` is true)."""
-    from taavon.assemblies import attendance
+    from taavon.assemblies.session import services as attendance
 
     read = attendance.current_quorum if exact else attendance.live_quorum
     samples, figures = [], []
@@ -176,7 +176,7 @@ def time_reach(user, assembly_id: int, count: int, timeout_s: int) -> dict:
     off after ``timeout_s`` seconds."""
     from django.db import OperationalError
 
-    from taavon.assemblies.views_voting import assembly_to_take_part
+    from taavon.assemblies.voting.views import assembly_to_take_part
 
     samples, timed_out = [], False
     bench.execute(f"SET statement_timeout = '{int(timeout_s)}s'")
@@ -215,7 +215,7 @@ def explain_reach(user, assembly_id: int, timeout_s: int) -> str:
 
 def run(args) -> dict:
     bench.django_setup(setup_database=args.setup)
-    from taavon.assemblies import attendance
+    from taavon.assemblies.session import services as attendance
 
     results = {"machine": bench.machine(), "database": bench.database_version(), "load_before": bench.load_average()}
     results["cache"] = bench.shared_cache()

@@ -156,7 +156,7 @@ def publish(assembly, actor) -> dict:
     """``publish_notice`` timed as a whole, with its checks and its roll freeze timed from inside."""
     from django.utils import timezone
 
-    from taavon.assemblies import convening
+    from taavon.assemblies.convening import services as convening
 
     parts = {}
     originals = {"check_convening": convening.check_convening, "_freeze_roll": convening._freeze_roll}

@@ -344,7 +344,7 @@ def freeze_roll(assembly) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from taavon.assemblies import convening
+    from taavon.assemblies.convening import services as convening
 
     with Timer() as t, transaction.atomic():
         today = timezone.localdate()
@@ -382,8 +382,8 @@ def open_motion(assembly, title: str = "تصویب صورت‌های مالی (�
     """A motion with voting open and the quorum of this moment kept on it, as ``voting.open_item`` does."""
     from django.utils import timezone
 
-    from taavon.assemblies import attendance
     from taavon.assemblies.models import AgendaItem
+    from taavon.assemblies.session import services as attendance
 
     return AgendaItem.objects.create(
         assembly=assembly,

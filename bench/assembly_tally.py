@@ -47,7 +47,8 @@ RAW_TALLY = "SELECT choice, count(*) FROM assemblies_ballot WHERE item_id = %s G
 def build(ballots: int, *, fresh: bool, seed: int) -> dict:
     from django.db import transaction
 
-    from taavon.assemblies import attendance, law
+    from taavon.assemblies import law
+    from taavon.assemblies.session import services as attendance
 
     coop, load = bench.bench_cooperative(ballots, fresh=fresh, seed=seed)
     timings = {}
@@ -63,7 +64,7 @@ def build(ballots: int, *, fresh: bool, seed: int) -> dict:
     rng = random.Random(seed)
     entries = [row[0] for row in bench.fetchall("SELECT id FROM assemblies_rollentry WHERE assembly_id = %s", [assembly.pk])]
     rng.shuffle(entries)
-    from taavon.assemblies import ballot_box
+    from taavon.assemblies.voting import ballot_box
 
     code = bench.receipt_code(rng)
     assert bench.receipt_hash(item.pk, code) == ballot_box.receipt_hash(item.pk, code)
@@ -136,8 +137,9 @@ def run(args) -> dict:
     bench.django_setup(setup_database=args.setup)
     from django.db.models import Count
 
-    from taavon.assemblies import ballot_box, voting
     from taavon.assemblies.models import AgendaItem, Ballot
+    from taavon.assemblies.voting import ballot_box
+    from taavon.assemblies.voting import services as voting
 
     results = {"machine": bench.machine(), "database": bench.database_version(), "load_before": bench.load_average()}
     bench.say(f"Building an item with {args.ballots:,} ballots …")
@@ -225,7 +227,7 @@ def cursor_plan(item) -> str:
     where the same query on its own gets a sort. (No ANALYZE: a cursor's plan runs as it is fetched.)"""
     from django.db import connection, transaction
 
-    from taavon.assemblies import ballot_box
+    from taavon.assemblies.voting import ballot_box
 
     captured = []
 

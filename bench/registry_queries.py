@@ -7,7 +7,7 @@
     (one hand-written statement, ten columns, small dataclasses). For reference, ``lookup_orm`` times the query it replaced, with whole
     model instances: ``Membership.objects.filter(person__national_code=code).select_related("cooperative")``.
     About 5 % of the codes asked are valid codes of nobody, as in real use.
-(b) Persian name search over cooperatives: ``taavon.registry.public.search_cooperatives(q=...)``,
+(b) Persian name search over cooperatives: ``taavon.registry.public.selectors.search_cooperatives(q=...)``,
     first page of 20 rows; measured twice: the 20 rows alone, and the page as the public
     register builds it (``Paginator(...).get_page(1)``: the 20 rows plus the match count, capped).
     Queries are drawn from the generated names: single words, two-word phrases, word
@@ -156,8 +156,9 @@ def run(iterations: int = 2000, seed: int = 1404, explain: bool = False, only=QU
     from django.core.paginator import Paginator
     from django.db import connection
 
-    from taavon.registry import public, selectors
+    from taavon.registry import selectors
     from taavon.registry.models import Cooperative, Membership, Person
+    from taavon.registry.public import selectors as public
 
     load_before = os.getloadavg()[0]
     rng = random.Random(seed)

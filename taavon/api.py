@@ -16,8 +16,8 @@ from taavon.assemblies.api import router as assemblies_router
 from taavon.core.errors import error_messages
 from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
-from taavon.registry.import_api import router as import_router
-from taavon.registry.public_api import router as public_router
+from taavon.registry.imports.api import router as import_router
+from taavon.registry.public.api import router as public_router
 from taavon.rules.api import router as rules_router
 
 api = NinjaAPI(

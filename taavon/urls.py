@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("taavon.core.urls")),
     path("accounts/", include("taavon.accounts.urls")),
     path("cooperatives/", include("taavon.registry.urls")),
-    path("register/", include("taavon.registry.public_urls")),
+    path("register/", include("taavon.registry.public.urls")),
     path("rules/", include("taavon.rules.urls")),
     path("assemblies/", include("taavon.assemblies.urls")),
     path("api/v1/", api.urls),

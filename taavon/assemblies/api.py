@@ -2,10 +2,10 @@
 
 from ninja import Router
 
-from .api_convening import router as convening
-from .api_minutes import router as minutes
-from .api_session import router as session
-from .api_voting import router as voting
+from .convening.api import router as convening
+from .minutes.api import router as minutes
+from .session.api import router as session
+from .voting.api import router as voting
 
 router = Router()
 for area in (convening, session, voting, minutes):

@@ -9,8 +9,9 @@ class AssembliesConfig(AppConfig):
     def ready(self):
         # Background jobs are defined beside the services that queue them; importing the modules
         # registers them with huey in every process, workers included (djhuey only autoloads tasks.py).
-        from taavon.registry import public
+        from taavon.registry.public import selectors as public
 
-        from . import minutes, selectors, tasks  # noqa: F401
+        from . import selectors, tasks  # noqa: F401
+        from .minutes import services as minutes  # noqa: F401
 
         public.register_fact("last_assembly_date", selectors.last_assembly_date)

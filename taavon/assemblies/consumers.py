@@ -13,8 +13,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from taavon.accounts.scoping import Action, may
 
 from . import live
-from .attendance import attendance_payload
 from .models import Assembly
+from .session.services import attendance_payload
 
 REFUSED = 4403  # the close code an outsider gets (like HTTP 403/404, nothing else is said)
 

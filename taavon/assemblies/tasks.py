@@ -15,9 +15,10 @@ from huey.contrib.djhuey import db_task
 
 from taavon.notifications.services import send_email, send_sms
 
-from . import ballot_box, live
-from .convening import notice_texts, notice_topic
+from . import live
+from .convening.services import notice_texts, notice_topic
 from .models import AgendaItem, Assembly, RollEntry
+from .voting import ballot_box
 
 BATCH_SIZE = 1000
 
@@ -70,7 +71,7 @@ def send_notice_batch(assembly_id: int, first_id: int, last_id: int) -> int:
 @db_task()
 def publish_turnout(item_id: int) -> None:
     """Push an item's live turnout to the room (queued by casting, at most once a second per item)."""
-    from .voting import turnout  # voting queues this job: import at call time
+    from .voting.services import turnout  # voting queues this job: import at call time
 
     item = AgendaItem.objects.filter(pk=item_id).first()
     if item is not None:

@@ -4,8 +4,8 @@ from django.urls import include, path
 
 app_name = "assemblies"
 urlpatterns = [
-    path("", include("taavon.assemblies.urls_convening")),
-    path("", include("taavon.assemblies.urls_session")),
-    path("", include("taavon.assemblies.urls_voting")),
-    path("", include("taavon.assemblies.urls_minutes")),
+    path("", include("taavon.assemblies.convening.urls")),
+    path("", include("taavon.assemblies.session.urls")),
+    path("", include("taavon.assemblies.voting.urls")),
+    path("", include("taavon.assemblies.minutes.urls")),
 ]

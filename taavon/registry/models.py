@@ -350,7 +350,7 @@ class Position(models.Model):
 class ImportBatch(models.Model):
     """An uploaded member file, parsed and held for the officer's review.
 
-    Nothing reaches the register until :func:`taavon.registry.imports.confirm_member_import`;
+    Nothing reaches the register until :func:`taavon.registry.imports.services.confirm_member_import`;
     then every valid row goes in one transaction.
     """
 

@@ -20,5 +20,5 @@ urlpatterns = [
     path("<int:pk>/positions/add/", views.position_add, name="position_add"),
     path("<int:pk>/positions/<int:position_id>/end/", views.position_end, name="position_end"),
     path("<int:pk>/audit/", views.audit, name="audit"),
-    path("", include("taavon.registry.import_urls")),
+    path("", include("taavon.registry.imports.urls")),
 ]

@@ -15,8 +15,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from taavon.accounts.models import Role
-from taavon.assemblies import ballot_box, voting
 from taavon.assemblies.models import AgendaItem, Ballot, BallotMark, VoteRecord
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from taavon.cli import main as taavon
 from tests import helpers
 from tests.assemblies import factory
@@ -117,7 +118,7 @@ def test_anyone_can_recompute_the_chain_and_the_tally_from_the_downloaded_bullet
 
 
 def test_the_bulletin_page_lists_every_ballot_a_page_at_a_time(en, closed, monkeypatch):
-    from taavon.assemblies import views_voting
+    from taavon.assemblies.voting import views as views_voting
 
     monkeypatch.setattr(views_voting, "BULLETIN_PAGE_SIZE", 3)
     en.force_login(helpers.user(Role.ANALYST, password=None))

@@ -6,8 +6,8 @@ a cast asks for a single roll entry, with fewer queries. Every situation below i
 
 import pytest
 
-from taavon.assemblies import proxies
 from taavon.assemblies.models import CheckIn
+from taavon.assemblies.session import proxies
 from tests import helpers
 from tests.assemblies import factory
 

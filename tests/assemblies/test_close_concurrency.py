@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from taavon.accounts.models import Role
-from taavon.assemblies import attendance, ballot_box, voting
 from taavon.assemblies.models import AgendaItem, Assembly, CheckIn
+from taavon.assemblies.session import services as attendance
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from tests import helpers
 from tests.assemblies import factory
 

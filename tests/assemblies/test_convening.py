@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from taavon import rules
 from taavon.accounts.models import Role
-from taavon.assemblies import convening, events, law, tasks
+from taavon.assemblies import events, law, tasks
+from taavon.assemblies.convening import services as convening
 from taavon.assemblies.models import AgendaItem, Assembly, AssemblyEvent
 from taavon.audit.models import AuditEvent
 from taavon.notifications.models import OutboundMessage

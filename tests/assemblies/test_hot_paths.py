@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from taavon.accounts.models import Role
-from taavon.assemblies import attendance, ballot_box, voting
 from taavon.assemblies.models import (
     AgendaItem,
     Assembly,
@@ -22,6 +21,9 @@ from taavon.assemblies.models import (
     RollEntry,
     VoteRecord,
 )
+from taavon.assemblies.session import services as attendance
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from tests import helpers
 from tests.assemblies import factory
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from taavon.accounts.models import OneTimeCode, Role
-from taavon.assemblies import events, minutes
+from taavon.assemblies import events
+from taavon.assemblies.minutes import services as minutes
 from taavon.assemblies.models import AssemblyEvent, Minutes, MinutesApproval
 from taavon.audit.models import AuditEvent
 from taavon.core.jalali import format_jalali
@@ -491,8 +492,9 @@ def test_a_large_roll_is_notified_in_batches_that_workers_share(story, board_use
 
 def test_minutes_of_a_session_run_through_the_real_services():
     """Opened, voted and closed by attendance and voting as the chair would: the minutes read their log."""
-    from taavon.assemblies import attendance, voting
     from taavon.assemblies.models import CheckIn
+    from taavon.assemblies.session import services as attendance
+    from taavon.assemblies.voting import services as voting
 
     a = factory.assembly(members=7, starts_at=timezone.now() - datetime.timedelta(minutes=5))
     motion = factory.motion(a)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from taavon.accounts.models import ApiToken, Role
-from taavon.assemblies import minutes
+from taavon.assemblies.minutes import services as minutes
 from taavon.registry.models import Position
 from tests import helpers
 from tests.assemblies import factory

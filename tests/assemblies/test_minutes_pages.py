@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from taavon.accounts.models import Role
-from taavon.assemblies import minutes, pdf
+from taavon.assemblies.minutes import pdf
+from taavon.assemblies.minutes import services as minutes
 from taavon.assemblies.models import Minutes
 from taavon.core.jalali import format_jalali
 from taavon.registry.models import Position

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from taavon import rules
 from taavon.accounts.models import Role, User
-from taavon.assemblies import attendance, events, proxies
+from taavon.assemblies import events
 from taavon.assemblies.models import AssemblyEvent, Proxy, ProxyState
+from taavon.assemblies.session import proxies
+from taavon.assemblies.session import services as attendance
 from taavon.audit.models import AuditEvent
 from taavon.registry.models import Person
 from tests import helpers

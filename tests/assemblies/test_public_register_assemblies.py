@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from taavon.core.jalali import format_jalali
-from taavon.registry.public import last_assembly_date
+from taavon.registry.public.selectors import last_assembly_date
 from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,10 @@ from django.utils import timezone
 from taavon import rules
 from taavon.accounts.models import Role, User
 from taavon.accounts.scoping import Action
-from taavon.assemblies import attendance, events
+from taavon.assemblies import events
 from taavon.assemblies.models import AssemblyEvent, CheckIn, PresidingMember, ProxyHolderPresence
 from taavon.assemblies.reach import assembly_for
+from taavon.assemblies.session import services as attendance
 from taavon.audit.models import AuditEvent
 from tests import helpers
 from tests.assemblies import factory

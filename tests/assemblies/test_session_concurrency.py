@@ -12,8 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from taavon.accounts.models import Role, User
-from taavon.assemblies import attendance, proxies
 from taavon.assemblies.models import CheckIn, Proxy
+from taavon.assemblies.session import proxies
+from taavon.assemblies.session import services as attendance
 from tests import helpers
 from tests.assemblies import factory
 

@@ -14,8 +14,9 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from taavon.accounts.models import Role, User
-from taavon.assemblies import attendance, proxies
 from taavon.assemblies.consumers import REFUSED
+from taavon.assemblies.session import proxies
+from taavon.assemblies.session import services as attendance
 from taavon.routing import websocket_urlpatterns
 from tests import helpers
 from tests.assemblies import factory

@@ -5,8 +5,9 @@ order, vote records in roll order. Nothing a voter or an auditor sees changes.""
 import pytest
 from django.db import connection
 
-from taavon.assemblies import ballot_box, voting
 from taavon.assemblies.models import Ballot, BallotMark, VoteRecord
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from tests import helpers
 from tests.assemblies import factory
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from taavon import rules
 from taavon.accounts.models import ApiToken, Role
-from taavon.assemblies import ballot_box, events, law, voting
+from taavon.assemblies import events, law
 from taavon.assemblies.models import (
     AgendaItem,
     AssemblyEvent,
@@ -18,6 +18,8 @@ from taavon.assemblies.models import (
     Candidate,
     VoteRecord,
 )
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from taavon.audit.models import AuditEvent
 from tests import helpers
 from tests.assemblies import factory

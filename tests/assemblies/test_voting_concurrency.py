@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from taavon.accounts.models import Role
-from taavon.assemblies import ballot_box, voting
 from taavon.assemblies.models import AgendaItem, Ballot, VoteRecord
+from taavon.assemblies.voting import ballot_box
+from taavon.assemblies.voting import services as voting
 from tests import helpers
 from tests.assemblies import factory
 

@@ -21,7 +21,6 @@ from taavon.core.identifiers import (
 from taavon.core.persian import normalize
 from taavon.demo.generator import BEARING, TEXTILE, _check_digit, generate
 from taavon.demo.logins import DEMO_PASSWORD, LOGIN_BY_KEY
-from taavon.registry import public
 from taavon.registry.models import (
     SECTOR_OF_ACTIVITY,
     Cooperative,
@@ -34,6 +33,7 @@ from taavon.registry.models import (
     StatusChange,
     word_rows,
 )
+from taavon.registry.public import selectors as public
 from tests import helpers
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from taavon.accounts.models import ApiToken, Role
-from taavon.registry import imports
+from taavon.registry.imports import services as imports
 from taavon.registry.models import ImportBatch, Membership
 from tests import helpers
 

@@ -14,7 +14,7 @@ from taavon.accounts.models import ApiToken, Role
 from taavon.audit.models import AuditEvent
 from taavon.core.identifiers import make_national_code
 from taavon.core.persian import to_persian_digits
-from taavon.registry import imports
+from taavon.registry.imports import services as imports
 from taavon.registry.models import Cooperative, ImportBatch, Membership, Person
 from taavon.rules.models import ParameterValue
 from tests import helpers

@@ -12,8 +12,9 @@ from django.core.paginator import Paginator
 from django.db import connection
 
 from taavon.core.persian import key_words, normalize
-from taavon.registry import public, selectors, services
+from taavon.registry import selectors, services
 from taavon.registry.models import Cooperative, CooperativeWord, word_rows
+from taavon.registry.public import selectors as public
 from tests import helpers
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from taavon.core.persian import to_persian_digits
-from taavon.registry import public
 from taavon.registry.models import Position, StatusChange
+from taavon.registry.public import selectors as public
 from tests import helpers
 
 pytestmark = pytest.mark.django_db

@@ -1,10 +1,10 @@
 """``{% assembly_notices national_id %}``: the published notices of a cooperative's upcoming
 general assemblies, for its public register page (public facts only, from
-:func:`taavon.assemblies.convening.public_notices`)."""
+:func:`taavon.assemblies.convening.services.public_notices`)."""
 
 from django import template
 
-from taavon.assemblies.convening import public_notices
+from taavon.assemblies.convening.services import public_notices
 from taavon.registry.models import Cooperative
 
 register = template.Library()

@@ -10,8 +10,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from taavon.assemblies.ballot_box import verify_assembly
 from taavon.assemblies.models import Assembly
+from taavon.assemblies.voting.ballot_box import verify_assembly
 
 
 class Command(BaseCommand):

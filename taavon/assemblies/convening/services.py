@@ -1,0 +1,824 @@
+"""Convening a general assembly: the draft and its agenda, the legal checks, publishing the
+notice (which freezes the voter roll and snapshots the rules), and the second call.
+
+Writes are plain functions with keyword arguments, each in one transaction, each logged to the
+assembly's event log (:mod:`.events`) and the audit log. Reads (``assemblies_for_user``,
+``public_notices``, ``notice_progress``…) live at the bottom of the module. Every legal number
+comes from :mod:`taavon.rules`: the values in force today while the assembly is a draft, the
+assembly's own snapshot (``Assembly.rules``) once its notice is published.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+import jdatetime
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from taavon import rules
+from taavon.accounts.models import Role
+from taavon.accounts.scoping import Action, can, has_authority, scope
+from taavon.audit.services import record
+from taavon.audit.services import snapshot as audit_snapshot
+from taavon.core.jalali import days_in_jalali_month, format_jalali
+from taavon.core.persian import language_uses_persian_digits, to_ascii_digits, to_persian_digits
+from taavon.registry import selectors as registry_selectors
+from taavon.registry.models import Cooperative, Membership, MembershipStatus, Position, PositionRole
+
+from .. import events, law, live
+from ..models import (
+    ELECTION_MATTERS,
+    EXTRAORDINARY_MATTERS,
+    AgendaItem,
+    Assembly,
+    AssemblyKind,
+    AssemblyMode,
+    AssemblyState,
+    ItemKind,
+    Matter,
+    RollEntry,
+)
+from ..reach import participant_assemblies
+
+__all__ = [
+    "ConveningReason",
+    "Finding",
+    "assemblies_for_user",
+    "assemblies_of",
+    "check_convening",
+    "convene",
+    "convene_second_call",
+    "convening_role",
+    "delivery_summary",
+    "election_defaults",
+    "notice_progress",
+    "notice_texts",
+    "notice_topic",
+    "public_notices",
+    "publish_notice",
+    "quorum_required",
+    "update_assembly",
+]
+
+# Not a numeric parameter, so not in taavon.rules: the citation shown beside the checks that
+# apply the regulation's lists (the matters reserved to an extraordinary assembly, the agenda).
+REGULATION = _("Regulation on cooperative general assemblies, 1387")
+EDITABLE_FIELDS = ("title", "kind", "mode", "starts_at", "ends_at", "location", "reason")
+
+
+class ConveningReason(models.TextChoices):
+    """Why the provincial office convenes an assembly itself (LAW.md, General assemblies)."""
+
+    BOARD_FAILED = "board_failed", _("The board failed to convene it")
+    MEMBERS_REQUEST = "members_request", _("Requested by members or the inspector")
+    MINISTRY = "ministry", _("Required by the Ministry")
+
+
+OFFICER, SUPERVISOR = "officer", "supervisor"
+
+
+# --------------------------------------------------------------------------- who may convene
+
+
+def convening_role(user, cooperative: Cooperative) -> str:
+    """``"officer"`` for the cooperative's own officers, ``"supervisor"`` for the provincial office
+    (administrators included: they convene as the supervising authority, giving a reason).
+
+    Raises PermissionDenied for anyone else.
+    """
+    if can(user, Action.MANAGE, cooperative) and not user.has_role(Role.ADMINISTRATOR):
+        return OFFICER
+    if can(user, Action.SUPERVISE, cooperative):
+        return SUPERVISOR
+    raise PermissionDenied
+
+
+def _require_manage(user, assembly: Assembly) -> None:
+    if not has_authority(user, assembly):
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _cite(key: str) -> str:
+    return rules.parameter(key).cite()
+
+
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def _jdate(day) -> str:
+    return format_jalali(day, persian_digits=language_uses_persian_digits())
+
+
+def _number(value) -> str:
+    return to_persian_digits(value) if language_uses_persian_digits() else str(value)
+
+
+def _rules_of(assembly: Assembly) -> Mapping:
+    """The parameters an assembly is judged by: its snapshot once it has one, today's otherwise."""
+    return assembly.rules or rules.snapshot(law.ASSEMBLY_RULE_KEYS)
+
+
+def notice_topic(assembly: Assembly) -> str:
+    """The delivery-log topic of an assembly's notice (``OutboundMessage.topic``)."""
+    return f"assembly:{assembly.pk}:notice"
+
+
+def _state(assembly: Assembly) -> dict:
+    data = audit_snapshot(assembly)
+    data.pop("rules", None)
+    data["agenda"] = [
+        {"position": i.position, "title": i.title, "kind": i.kind, "matter": i.matter, "seats": i.seats,
+         "alternates": i.alternates}
+        for i in assembly.items.order_by("position")
+    ]
+    return data
+
+
+# --------------------------------------------------------------------------- the agenda
+
+
+def election_defaults(cooperative: Cooperative, matter: str) -> tuple[int, int]:
+    """(seats, alternates) to elect by default: the cooperative's current body, kept within the law.
+
+    Board: its current principal members within board.size_min..size_max, and its alternates within
+    board.alternates_min..alternates_max. Inspectors: the current number, at least one of each.
+    """
+    current = Position.objects.filter(cooperative=cooperative, ended_on__isnull=True)
+    if matter == Matter.BOARD_ELECTION:
+        principals = current.filter(
+            role__in=[PositionRole.CHAIR, PositionRole.VICE_CHAIR, PositionRole.SECRETARY, PositionRole.BOARD_MEMBER]
+        ).count()
+        alternates = current.filter(role=PositionRole.ALTERNATE).count()
+        seats = min(max(principals, rules.get("board.size_min")), rules.get("board.size_max"))
+        spare = min(max(alternates, rules.get("board.alternates_min")), rules.get("board.alternates_max"))
+        return seats, spare
+    inspectors = current.filter(role=PositionRole.INSPECTOR).count()
+    alternates = current.filter(role=PositionRole.ALTERNATE_INSPECTOR).count()
+    return max(inspectors, 1), max(alternates, 1)
+
+
+def _whole(value, default: int) -> int | None:
+    """A count typed in any digits; ``default`` when empty, None when not a whole number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        return int(to_ascii_digits(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean_agenda(cooperative: Cooperative, agenda: Iterable[Mapping]) -> tuple[list[dict], list[str]]:
+    """The agenda rows checked and completed (election defaults), with the errors found."""
+    items, errors = [], []
+    for n, row in enumerate(agenda, start=1):
+        title = (row.get("title") or "").strip()
+        kind = row.get("kind") or ItemKind.MOTION
+        matter = row.get("matter") or (Matter.BOARD_ELECTION if kind == ItemKind.ELECTION else Matter.GENERAL)
+        seats, alternates = row.get("seats"), row.get("alternates")
+        where = {"n": _number(n)}
+        if not title:
+            errors.append(gettext("Agenda item %(n)s: enter a title.") % where)
+        elif len(title) > AgendaItem._meta.get_field("title").max_length:
+            errors.append(gettext("Agenda item %(n)s: the title is too long.") % where)
+        if kind not in ItemKind.values:
+            errors.append(gettext("Agenda item %(n)s: choose a motion or an election.") % where)
+            continue
+        if matter not in Matter.values:
+            errors.append(gettext("Agenda item %(n)s: choose what the item decides.") % where)
+            continue
+        if kind == ItemKind.ELECTION:
+            if matter not in ELECTION_MATTERS:
+                errors.append(
+                    gettext("Agenda item %(n)s: an election elects the board of directors or the inspectors.") % where
+                )
+                continue
+            default_seats, default_alternates = election_defaults(cooperative, matter)
+            seats, alternates = _whole(seats, default_seats), _whole(alternates, default_alternates)
+            if seats is None or alternates is None:
+                errors.append(gettext("Agenda item %(n)s: seats and alternates are whole numbers.") % where)
+                continue
+            if matter == Matter.BOARD_ELECTION:
+                low, high = rules.get("board.size_min"), rules.get("board.size_max")
+                if not low <= seats <= high:
+                    errors.append(
+                        gettext("Agenda item %(n)s: the board has %(low)s to %(high)s principal members, not %(seats)s (%(rule)s).")
+                        % {**where, "low": _number(low), "high": _number(high), "seats": _number(seats),
+                           "rule": _cite("board.size_max")}
+                    )
+                most = rules.get("board.alternates_max")
+                if alternates > most:
+                    errors.append(
+                        gettext("Agenda item %(n)s: at most %(most)s alternate board members (%(rule)s).")
+                        % {**where, "most": _number(most), "rule": _cite("board.alternates_max")}
+                    )
+            elif seats < 1:
+                errors.append(gettext("Agenda item %(n)s: elect at least one inspector.") % where)
+            if alternates < 0:
+                errors.append(gettext("Agenda item %(n)s: the number of alternates cannot be negative.") % where)
+        else:
+            if matter in ELECTION_MATTERS:
+                errors.append(gettext("Agenda item %(n)s: an election matter needs an election item.") % where)
+                continue
+            seats = alternates = 0
+        items.append(
+            {"title": title, "kind": kind, "matter": matter, "seats": seats, "alternates": alternates,
+             "description": (row.get("description") or "").strip()}
+        )
+    return items, errors
+
+
+def _write_agenda(assembly: Assembly, items: list[dict]) -> None:
+    AgendaItem.objects.bulk_create(AgendaItem(assembly=assembly, position=n, **item) for n, item in enumerate(items, 1))
+
+
+def _clean_times(starts_at, ends_at, errors: dict) -> None:
+    if starts_at is None or ends_at is None:
+        errors.setdefault("starts_at", []).append(gettext("Enter when the assembly starts and ends."))
+        return
+    if starts_at <= timezone.now():
+        errors.setdefault("starts_at", []).append(gettext("The assembly must start in the future."))
+    if ends_at <= starts_at:
+        errors.setdefault("ends_at", []).append(gettext("The assembly must end after it starts."))
+
+
+def _fiscal_year_end(cooperative: Cooperative, year: int) -> datetime.date:
+    """The last day of the cooperative's fiscal year that ends in Jalali ``year``."""
+    month = cooperative.fiscal_year_end_month
+    return jdatetime.date(year, month, days_in_jalali_month(year, month)).togregorian()
+
+
+def _fiscal_year_before(cooperative: Cooperative, day: datetime.date) -> int:
+    """The Jalali year in which the last fiscal year ended before ``day`` ends."""
+    year = jdatetime.date.fromgregorian(date=day).year
+    return year if _fiscal_year_end(cooperative, year) < day else year - 1
+
+
+def _annual_deadline(fiscal_end: datetime.date, months: int) -> datetime.date:
+    """The last day of the Jalali month ``months`` after the fiscal year end."""
+    j = jdatetime.date.fromgregorian(date=fiscal_end)
+    index = j.month - 1 + months
+    year, month = j.year + index // 12, index % 12 + 1
+    return jdatetime.date(year, month, days_in_jalali_month(year, month)).togregorian()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule applied to one assembly, as shown on its convening page.
+
+    ``ok``: the rule is met. ``blocking``: the rule is not met and the notice cannot be published
+    until it is (a finding that is neither is a warning). ``citation``: the rule, quoted.
+    """
+
+    key: str
+    title: str
+    ok: bool
+    blocking: bool
+    message: str
+    citation: str
+
+    @property
+    def warning(self) -> bool:
+        return not self.ok and not self.blocking
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "warning": self.warning}
+
+
+def _finding(key, title, ok, message, citation, *, blocking=True) -> Finding:
+    return Finding(key=key, title=str(title), ok=ok, blocking=blocking and not ok, message=message, citation=str(citation))
+
+
+def _check_agenda(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+    if items:
+        message = gettext("%(count)s items on the agenda.") % {"count": _number(len(items))}
+    else:
+        message = gettext("The agenda is empty: add at least one item.")
+    return _finding("agenda", _("Agenda"), bool(items), message, REGULATION)
+
+
+def _notice_days(published: datetime.date, meeting: datetime.date, window) -> tuple[bool, str]:
+    low, high = window
+    days = (meeting - published).days
+    figures = {"days": _number(days), "low": _number(low), "high": _number(high)}
+    if days < low:
+        return False, gettext(
+            "%(days)s days from the notice to the meeting: at least %(low)s are required. Move the meeting later."
+        ) % figures
+    if days > high:
+        return False, gettext(
+            "%(days)s days from the notice to the meeting: at most %(high)s are allowed. Publish the notice later or move the meeting earlier."
+        ) % figures
+    return True, gettext("%(days)s days from the notice to the meeting: within %(low)s to %(high)s days.") % figures
+
+
+def _window_key(items: list[AgendaItem]) -> str:
+    has_election = any(i.kind == ItemKind.ELECTION for i in items)
+    return "assembly.notice_days_with_elections" if has_election else "assembly.notice_days"
+
+
+def _check_notice_window(assembly: Assembly, items: list[AgendaItem], values: Mapping) -> Finding:
+    key = _window_key(items)
+    published = _local_date(assembly.notice_published_at) if assembly.notice_published_at else timezone.localdate()
+    ok, message = _notice_days(published, _local_date(assembly.starts_at), values[key])
+    if not assembly.notice_published_at:
+        message = gettext("If the notice is published today: %(message)s") % {"message": message}
+    title = _("Notice window, elections on the agenda") if key.endswith("with_elections") else _("Notice window")
+    return _finding(key, title, ok, message, _cite(key))
+
+
+def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+    title = _("Matters reserved to an extraordinary assembly")
+    if assembly.kind == AssemblyKind.EXTRAORDINARY:
+        return _finding("extraordinary_matters", title, True,
+                        gettext("An extraordinary assembly may decide these matters."), REGULATION)
+    reserved = [i for i in items if i.matter in EXTRAORDINARY_MATTERS]
+    if not reserved:
+        return _finding("extraordinary_matters", title, True,
+                        gettext("No agenda item is reserved to an extraordinary assembly."), REGULATION)
+    names = "، ".join(f"«{i.title}» ({i.get_matter_display()})" for i in reserved)
+    message = gettext(
+        "%(items)s can only be decided by an extraordinary general assembly: convene one, or remove the item."
+    ) % {"items": names}
+    return _finding("extraordinary_matters", title, False, message, REGULATION)
+
+
+def _check_annual_deadline(assembly: Assembly, values: Mapping) -> Finding:
+    key = "assembly.annual_deadline_months"
+    title = _("Annual assembly deadline")
+    if assembly.kind != AssemblyKind.ANNUAL_ORDINARY:
+        return _finding(key, title, True, gettext("Applies to the annual ordinary assembly only."), _cite(key))
+    coop, meeting = assembly.cooperative, _local_date(assembly.starts_at)
+    year = assembly.fiscal_year or _fiscal_year_before(coop, meeting)
+    fiscal_end = _fiscal_year_end(coop, year)
+    deadline = _annual_deadline(fiscal_end, values[key])
+    figures = {"end": _jdate(fiscal_end), "deadline": _jdate(deadline), "months": _number(values[key])}
+    if meeting <= deadline:
+        message = gettext(
+            "The fiscal year ended on %(end)s: the annual assembly is due by %(deadline)s (%(months)s months); this one is in time."
+        ) % figures
+        return _finding(key, title, True, message, _cite(key), blocking=False)
+    figures["late"] = _number((meeting - deadline).days)
+    message = gettext(
+        "The fiscal year ended on %(end)s: the annual assembly was due by %(deadline)s (%(months)s months); this one is %(late)s days late. It may still be held; the delay is on record."
+    ) % figures
+    return _finding(key, title, False, message, _cite(key), blocking=False)
+
+
+def _check_electronic(assembly: Assembly, values: Mapping) -> Finding:
+    key = "assembly.electronic_requires_all_verified"
+    title = _("Electronic assembly")
+    if assembly.mode == AssemblyMode.IN_PERSON:
+        return _finding(key, title, True, gettext("An in-person assembly: the rule applies to electronic and hybrid assemblies."), _cite(key))
+    if not values[key]:
+        return _finding(key, title, True, gettext("The rule is not in force."), _cite(key))
+    coop = assembly.cooperative
+    if registry_selectors.all_members_verified(coop):
+        return _finding(key, title, True, gettext("Every member is entered and verified."), _cite(key))
+    unverified = registry_selectors.unverified_member_count(coop)
+    if unverified:
+        message = gettext(
+            "%(count)s members are not verified: an electronic or hybrid assembly is allowed only when every member is verified. Have the provincial office verify them, or hold the assembly in person."
+        ) % {"count": _number(unverified)}
+    else:
+        message = gettext("The cooperative has no members entered: an electronic or hybrid assembly is not allowed.")
+    return _finding(key, title, False, message, _cite(key))
+
+
+def _check_newspaper(assembly: Assembly, items: list[AgendaItem], values: Mapping) -> Finding:
+    key = "assembly.newspaper_notice_above_members"
+    title = _("Newspaper notice")
+    limit = values[key]
+    if assembly.notice_published_at:
+        members = assembly.roll_size
+    else:
+        members = Membership.objects.filter(cooperative=assembly.cooperative, status=MembershipStatus.ACTIVE).count()
+    figures = {"count": _number(members), "limit": _number(limit)}
+    if members <= limit:
+        message = gettext("%(count)s members: a newspaper notice is needed only above %(limit)s.") % figures
+        return _finding(key, title, True, message, _cite(key))
+    if not (assembly.newspaper and assembly.newspaper_date):
+        message = gettext(
+            "%(count)s members, more than %(limit)s: the notice must also appear in a newspaper. Enter the newspaper and the date of its notice when publishing."
+        ) % figures
+        return _finding(key, title, False, message, _cite(key))
+    window_key = _window_key(items)
+    ok, window = _notice_days(assembly.newspaper_date, _local_date(assembly.starts_at), values[window_key])
+    message = gettext("Newspaper notice in %(paper)s of %(date)s. %(window)s") % {
+        "paper": assembly.newspaper, "date": _jdate(assembly.newspaper_date), "window": window,
+    }
+    return _finding(key, title, ok, message, _cite(key))
+
+
+def check_convening(assembly: Assembly) -> list[Finding]:
+    """Every convening rule applied to ``assembly``, each with its citation.
+
+    The notice window is measured from the publication of the notice, or from today while the
+    assembly is a draft. A finding with ``blocking`` set stops the notice from being published;
+    a failed finding without it (a late annual assembly) is a warning.
+    """
+    values = _rules_of(assembly)
+    items = list(assembly.items.order_by("position"))
+    return [
+        _check_agenda(assembly, items),
+        _check_notice_window(assembly, items, values),
+        _check_matters(assembly, items),
+        _check_annual_deadline(assembly, values),
+        _check_electronic(assembly, values),
+        _check_newspaper(assembly, items, values),
+    ]
+
+
+def _refuse_if_blocked(findings: list[Finding]) -> None:
+    blocking = [f for f in findings if f.blocking]
+    if blocking:
+        raise ValidationError(
+            [
+                ValidationError("%(message)s (%(citation)s)", code=f.key, params={"message": f.message, "citation": f.citation})
+                for f in blocking
+            ]
+        )
+
+
+# --------------------------------------------------------------------------- convening
+
+
+def _clean_assembly(cooperative, values: dict, errors: dict) -> None:
+    if not (values.get("title") or "").strip():
+        errors.setdefault("title", []).append(gettext("Enter a title."))
+    if values.get("kind") not in AssemblyKind.values:
+        errors.setdefault("kind", []).append(gettext("Choose the kind of assembly."))
+    if values.get("mode") not in AssemblyMode.values:
+        errors.setdefault("mode", []).append(gettext("Choose how the assembly meets."))
+    _clean_times(values.get("starts_at"), values.get("ends_at"), errors)
+
+
+def _clean_reason(convened_as: str, reason: str, errors: dict) -> str:
+    if convened_as != SUPERVISOR:
+        return ""
+    if reason not in ConveningReason.values:
+        errors.setdefault("reason", []).append(
+            gettext("The provincial office convenes an assembly only for a reason: choose it.")
+        )
+    return reason
+
+
+def _fiscal_year_for(cooperative, kind, starts_at) -> int | None:
+    if kind != AssemblyKind.ANNUAL_ORDINARY or starts_at is None:
+        return None
+    return _fiscal_year_before(cooperative, _local_date(starts_at))
+
+
+@transaction.atomic
+def convene(
+    *,
+    actor,
+    cooperative: Cooperative,
+    kind: str,
+    mode: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    location: str = "",
+    agenda: Iterable[Mapping] = (),
+    reason: str = "",
+) -> Assembly:
+    """Create a draft assembly with its agenda.
+
+    ``agenda``: rows ``{title, kind, matter, seats, alternates, description}``; an election row
+    without seats or alternates gets :func:`election_defaults`. Officers of the cooperative convene
+    it; the provincial office may too, giving a :class:`ConveningReason`.
+    """
+    convened_as = convening_role(actor, cooperative)
+    errors: dict[str, list] = {}
+    values = {"title": title, "kind": kind, "mode": mode, "starts_at": starts_at, "ends_at": ends_at}
+    _clean_assembly(cooperative, values, errors)
+    reason = _clean_reason(convened_as, reason, errors)
+    items, agenda_errors = _clean_agenda(cooperative, agenda)
+    if agenda_errors:
+        errors["agenda"] = agenda_errors
+    if errors:
+        raise ValidationError(errors)
+    assembly = Assembly.objects.create(
+        cooperative=cooperative,
+        kind=kind,
+        mode=mode,
+        title=title.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=(location or "").strip(),
+        fiscal_year=_fiscal_year_for(cooperative, kind, starts_at),
+        convened_by=actor,
+        convened_as=convened_as,
+        convening_reason=reason,
+    )
+    _write_agenda(assembly, items)
+    events.log(
+        assembly,
+        events.CONVENED,
+        {"kind": kind, "mode": mode, "call_number": 1, "starts_at": starts_at.isoformat(),
+         "ends_at": ends_at.isoformat(), "convened_as": convened_as, "reason": reason, "items": len(items)},
+        actor,
+    )
+    record(actor, "assembly.convene", assembly, after=_state(assembly))
+    return assembly
+
+
+@transaction.atomic
+def update_assembly(*, actor, assembly: Assembly, agenda: Iterable[Mapping] | None = None, **changes) -> Assembly:
+    """Change a draft: its title, kind, mode, times, place, reason and (when given) the whole agenda.
+
+    Refused once the notice is published: the members were told what they were told.
+    """
+    _require_manage(actor, assembly)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    a = Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
+    if a.state != AssemblyState.DRAFT:
+        raise ValidationError(_("The notice is published: the assembly and its agenda can no longer be changed."), code="not_draft")
+    before = _state(a)
+    errors: dict[str, list] = {}
+    values = {f: getattr(a, f) for f in ("title", "kind", "mode", "starts_at", "ends_at")}
+    values.update({k: v for k, v in changes.items() if k in values})
+    _clean_assembly(a.cooperative, values, errors)
+    reason = _clean_reason(a.convened_as, changes.get("reason", a.convening_reason), errors)
+    items = None
+    if agenda is not None:
+        items, agenda_errors = _clean_agenda(a.cooperative, agenda)
+        if agenda_errors:
+            errors["agenda"] = agenda_errors
+    if errors:
+        raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(a, field, value.strip() if isinstance(value, str) else value)
+    if "location" in changes:
+        a.location = (changes["location"] or "").strip()
+    a.convening_reason = reason
+    a.fiscal_year = _fiscal_year_for(a.cooperative, a.kind, a.starts_at)
+    a.save()
+    if items is not None:
+        a.items.all().delete()
+        _write_agenda(a, items)
+    record(actor, "assembly.update", a, before=before, after=_state(a))
+    return a
+
+
+def _freeze_roll(assembly: Assembly, record_date: datetime.date) -> int:
+    """Copy every active membership onto the roll in one INSERT … SELECT; the rows inserted."""
+    roll, membership = RollEntry._meta, Membership._meta
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(roll.db_table)} ({qn('assembly_id')}, {qn('person_id')}, {qn('membership_id')}, {qn('votes')}) "
+        f"SELECT %s, m.{qn('person_id')}, m.{qn('id')}, %s FROM {qn(membership.db_table)} m "
+        f"WHERE m.{qn('cooperative_id')} = %s AND m.{qn('status')} = %s AND m.{qn('joined_on')} <= %s"
+    )
+    with connection.cursor() as cursor:
+        # One member, one vote, whatever the shareholding (LAW.md, Membership and capital).
+        cursor.execute(sql, [assembly.pk, 1, assembly.cooperative_id, MembershipStatus.ACTIVE.value, record_date])
+        return cursor.rowcount
+
+
+@transaction.atomic
+def publish_notice(*, actor, assembly: Assembly, newspaper: str = "", newspaper_date: datetime.date | None = None) -> Assembly:
+    """Publish the notice of a draft assembly, in one transaction.
+
+    Re-runs :func:`check_convening` (refused while any finding blocks), snapshots the rules in
+    force today into ``assembly.rules`` (a second call keeps its first call's), sets the record
+    date, freezes the voter roll (every active member, one vote each) and, once committed, queues
+    the notice to every member on the roll by SMS and e-mail (:mod:`.tasks`).
+    """
+    _require_manage(actor, assembly)
+    a = Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
+    if a.state != AssemblyState.DRAFT:
+        raise ValidationError(_("The notice of this assembly is already published."), code="not_draft")
+    before = _state(a)
+    today, now = timezone.localdate(), timezone.now()
+    a.newspaper = (newspaper or "").strip() or a.newspaper
+    a.newspaper_date = newspaper_date or a.newspaper_date
+    if not (a.first_call_id and a.rules):
+        # As stored (JSON: pairs become lists), so the instance returned equals what is read back.
+        a.rules = {k: list(v) if isinstance(v, tuple) else v for k, v in rules.snapshot(law.ASSEMBLY_RULE_KEYS, on=today).items()}
+    findings = check_convening(a)
+    _refuse_if_blocked(findings)
+
+    roll_size = _freeze_roll(a, today)
+    a.record_date = today
+    a.notice_published_at = now
+    a.roll_size = roll_size
+    a.notices_total = roll_size
+    a.notices_done = 0
+    a.state = AssemblyState.NOTICED
+    a.save()
+    events.log(
+        a,
+        events.NOTICE_PUBLISHED,
+        {
+            "published_at": now.isoformat(),
+            "starts_at": a.starts_at.isoformat(),
+            "newspaper": a.newspaper,
+            "newspaper_date": a.newspaper_date.isoformat() if a.newspaper_date else None,
+            "warnings": [f.key for f in findings if f.warning],
+            "notices_total": roll_size,
+        },
+        actor,
+    )
+    events.log(a, events.ROLL_FROZEN, {"record_date": today.isoformat(), "roll_size": roll_size, "votes": roll_size}, actor)
+    record(actor, "assembly.publish_notice", a, before=before, after=_state(a))
+
+    from .. import tasks
+
+    assembly_id = a.pk
+    transaction.on_commit(lambda: tasks.send_notices(assembly_id))
+    live.publish(assembly_id, "notice_published", {"roll_size": roll_size})
+    return a
+
+
+@transaction.atomic
+def convene_second_call(*, actor, first_call: Assembly, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Assembly:
+    """Convene the second call of a first call adjourned for want of quorum.
+
+    Same kind, mode, place and agenda (copied), the first call's rules; the second call's quorum
+    follows from ``call_number=2`` (:func:`law.quorum`). It is a draft with its own notice to
+    publish (:func:`publish_notice`), which freezes its own roll.
+    """
+    _require_manage(actor, first_call)
+    first = Assembly.objects.select_for_update().select_related("cooperative").get(pk=first_call.pk)
+    if first.call_number != 1:
+        raise ValidationError(_("Only a first call can be followed by a second call."), code="not_first_call")
+    if first.state != AssemblyState.NO_QUORUM:
+        raise ValidationError(
+            _("A second call is convened only when the first call was adjourned for want of quorum."), code="not_no_quorum"
+        )
+    if Assembly.objects.filter(first_call=first).exists():
+        raise ValidationError(_("The second call of this assembly is already convened."), code="second_call_exists")
+    errors: dict[str, list] = {}
+    _clean_times(starts_at, ends_at, errors)
+    if errors:
+        raise ValidationError(errors)
+    second = Assembly.objects.create(
+        cooperative=first.cooperative,
+        kind=first.kind,
+        call_number=2,
+        first_call=first,
+        mode=first.mode,
+        title=first.title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=first.location,
+        fiscal_year=first.fiscal_year,
+        convened_by=actor,
+        convened_as=first.convened_as,
+        convening_reason=first.convening_reason,
+        rules=dict(first.rules),
+    )
+    AgendaItem.objects.bulk_create(
+        AgendaItem(
+            assembly=second, position=item.position, title=item.title, description=item.description,
+            kind=item.kind, matter=item.matter, seats=item.seats, alternates=item.alternates,
+        )
+        for item in first.items.order_by("position")
+    )
+    events.log(first, events.SECOND_CALL_CONVENED, {"second_call_id": second.pk, "starts_at": starts_at.isoformat()}, actor)
+    events.log(
+        second,
+        events.CONVENED,
+        {"kind": second.kind, "mode": second.mode, "call_number": 2, "first_call_id": first.pk,
+         "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "items": second.items.count()},
+        actor,
+    )
+    record(actor, "assembly.convene_second_call", second, after=_state(second))
+    return second
+
+
+# --------------------------------------------------------------------------- the notice
+
+
+def _call_label(assembly: Assembly) -> str:
+    return gettext("first call") if assembly.call_number == 1 else gettext("second call")
+
+
+def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
+    """(SMS text, e-mail subject, e-mail body) of an assembly's notice, in the active language."""
+    start = timezone.localtime(assembly.starts_at)
+    figures = {
+        "cooperative": assembly.cooperative.name,
+        "title": assembly.title,
+        "kind": assembly.get_kind_display(),
+        "call": _call_label(assembly),
+        "mode": assembly.get_mode_display(),
+        "date": format_jalali(start, persian_digits=language_uses_persian_digits(), month_names=True),
+        "time": _number(start.strftime("%H:%M")),
+        "place": assembly.location or assembly.get_mode_display(),
+    }
+    agenda = [item.title for item in assembly.items.order_by("position")]
+    sms = gettext(
+        "%(cooperative)s: %(kind)s (%(call)s), %(date)s at %(time)s, %(place)s. Agenda: %(agenda)s"
+    ) % {**figures, "agenda": "؛ ".join(agenda)}
+    subject = gettext("Notice: %(title)s, %(cooperative)s") % figures
+    lines = [
+        gettext("The %(kind)s of %(cooperative)s (%(call)s) is convened.") % figures,
+        gettext("Title: %(title)s") % figures,
+        gettext("Date and time: %(date)s at %(time)s") % figures,
+        gettext("How it meets: %(mode)s") % figures,
+    ]
+    if assembly.location:
+        lines.append(gettext("Place: %(place)s") % figures)
+    lines.append(gettext("Agenda:"))
+    lines += [f"{_number(n)}. {title}" for n, title in enumerate(agenda, start=1)]
+    return sms, subject, "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def assemblies_for_user(user) -> models.QuerySet[Assembly]:
+    """The assemblies ``user`` sees in lists: officials through their scope, members those they
+    take part in (on the roll, or holding a live proxy)."""
+    reached = scope(Assembly.objects.all(), user, Action.VIEW).values("pk")
+    taking_part = participant_assemblies(user).values("pk")
+    return Assembly.objects.filter(Q(pk__in=reached) | Q(pk__in=taking_part)).select_related("cooperative")
+
+
+def assemblies_of(cooperative: Cooperative) -> models.QuerySet[Assembly]:
+    return Assembly.objects.filter(cooperative=cooperative).annotate(item_count=Count("items")).order_by("-starts_at", "-pk")
+
+
+def quorum_required(assembly: Assembly) -> dict | None:
+    """The quorum the assembly needs against its roll, with the rule, once the roll is frozen."""
+    if not assembly.notice_published_at or not assembly.rules:
+        return None
+    quorum = law.quorum(assembly.rules, assembly.kind, assembly.call_number, roll=assembly.roll_size, present=0, represented=0)
+    call = "first" if assembly.call_number == 1 else "second"
+    return {"required": quorum.required, "roll": quorum.roll, "citation": _cite(f"assembly.quorum.{law.family(assembly.kind)}.{call}")}
+
+
+def delivery_summary(assembly: Assembly) -> dict:
+    """Notice messages by channel and state, from the delivery log."""
+    from taavon.notifications.models import OutboundMessage
+
+    summary = {f"{channel}_{state}": 0 for channel in OutboundMessage.Channel.values for state in OutboundMessage.State.values}
+    rows = (
+        OutboundMessage.objects.filter(topic=notice_topic(assembly))
+        .values("channel", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        summary[f"{row['channel']}_{row['state']}"] = row["n"]
+    summary["sent"] = sum(v for k, v in summary.items() if k.endswith("_sent"))
+    summary["failed"] = sum(v for k, v in summary.items() if k.endswith("_failed"))
+    return summary
+
+
+def notice_progress(assembly: Assembly) -> dict:
+    """How far sending the notice has got: members done of the roll, and the delivery log."""
+    a = Assembly.objects.only("notices_total", "notices_done", "notice_published_at").get(pk=assembly.pk)
+    total, done = a.notices_total, min(a.notices_done, a.notices_total)
+    return {
+        "published": a.notice_published_at is not None,
+        "total": total,
+        "done": done,
+        "percent": 100 if total == 0 else done * 100 // total,
+        "complete": done >= total,
+        **delivery_summary(a),
+    }
+
+
+def public_notices(cooperative: Cooperative) -> list[dict]:
+    """The published notices of upcoming assemblies, for the public page: plain public facts only."""
+    upcoming = (
+        Assembly.objects.filter(cooperative=cooperative, state=AssemblyState.NOTICED, ends_at__gte=timezone.now())
+        .prefetch_related("items")
+        .order_by("starts_at", "pk")
+    )
+    return [
+        {
+            "title": a.title,
+            "kind": a.kind,
+            "kind_label": a.get_kind_display(),
+            "call_number": a.call_number,
+            "call_label": _call_label(a),
+            "mode": a.mode,
+            "mode_label": a.get_mode_display(),
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+            "location": a.location,
+            "notice_published_at": a.notice_published_at,
+            "agenda": [item.title for item in sorted(a.items.all(), key=lambda i: i.position)],
+        }
+        for a in upcoming
+    ]

@@ -1,0 +1,398 @@
+"""The session pages: the member's assembly page (check in, proxies, live attendance) and the
+officer's session control (opening with the presiding board, the proxy queue, the secretary's
+check-in, adjourning, closing). Thin: reads and writes go through :mod:`.attendance` and
+:mod:`.proxies`; reach is decided by :mod:`taavon.accounts.scoping`.
+
+Reach: the member page is for people taking part (on the roll or holding a live proxy) and for
+officials whose scope reaches the cooperative; anyone else gets 404. The control page is for
+whoever may run the assembly (``Action.RUN``); someone who may only see it gets 403.
+"""
+
+import re
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from taavon import rules
+from taavon.accounts.scoping import Action, has_authority, may
+from taavon.core.identifiers import clean_national_code
+from taavon.core.persian import to_ascii_digits
+from taavon.registry.forms import BootstrapMixin
+from taavon.registry.models import Person
+
+from ..models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState, RollEntry
+from ..reach import assembly_for
+from . import proxies
+from . import services as attendance
+
+# --------------------------------------------------------------------------- forms
+
+
+class NationalCodeField(forms.CharField):
+    """A national code typed with Persian or ASCII digits, spaces or dashes."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return clean_national_code(value) if value else value
+
+
+class ProxyForm(BootstrapMixin, forms.Form):
+    national_code = NationalCodeField(label=gettext_lazy("national code of the holder"))
+    first_name = forms.CharField(
+        label=gettext_lazy("first name"), max_length=100, required=False,
+        help_text=gettext_lazy("Only for a holder who is not a member."),
+    )
+    last_name = forms.CharField(label=gettext_lazy("last name"), max_length=100, required=False)
+    mobile = forms.CharField(label=gettext_lazy("mobile"), max_length=20, required=False)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("refuse", "refuse")])
+    identity_checked = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class CheckInForm(BootstrapMixin, forms.Form):
+    national_code = NationalCodeField(label=gettext_lazy("national code"))
+
+
+_CODE_SEPARATORS = re.compile(r"[\s,،;؛]+")
+
+
+class OpenSessionForm(BootstrapMixin, forms.Form):
+    chair = NationalCodeField(label=gettext_lazy("chair (national code)"))
+    secretary = NationalCodeField(label=gettext_lazy("secretary (national code)"))
+    observers = forms.CharField(
+        label=gettext_lazy("observers (national codes)"), required=False, max_length=500,
+        help_text=gettext_lazy("Separate national codes with spaces or commas."),
+    )
+
+    def clean_observers(self):
+        codes = [c for c in _CODE_SEPARATORS.split(to_ascii_digits(self.cleaned_data["observers"])) if c]
+        return [clean_national_code(code) for code in codes]
+
+
+# --------------------------------------------------------------------------- reach
+
+
+
+def _session_url(assembly) -> str:
+    return reverse("assemblies:session", args=[assembly.pk])
+
+
+def _control_url(assembly) -> str:
+    return reverse("assemblies:control", args=[assembly.pk])
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --------------------------------------------------------------------------- the member's page
+
+
+def _with_notes(rows):
+    rows = list(rows)
+    for proxy in rows:
+        proxy.reason_shown = proxies.proxy_note(proxy)
+    return rows
+
+
+def _attendance_context(assembly) -> dict:
+    quorum = attendance.live_quorum(assembly) if assembly.rules else None  # shown, not decided on
+    return {
+        "assembly": assembly,
+        "quorum": quorum,
+        "quorum_rule_cite": rules.parameter(attendance.quorum_rule_key(assembly)).cite() if assembly.rules else "",
+        "ws_path": f"/ws/assemblies/{assembly.pk}/",
+    }
+
+
+def _member_context(request, assembly, **extra) -> dict:
+    user = request.user
+    person_id = user.person_id
+    entry = attendance.roll_entry_of(assembly, person_id)
+    given = _with_notes(proxies.proxies_given_by(assembly, person_id)) if entry else []
+    held = _with_notes(proxies.proxies_held_by(assembly, person_id)) if person_id else []
+    live_given = next((p for p in given if p.state in attendance.LIVE_PROXY_STATES), None)
+    holds_live = any(p.state in attendance.LIVE_PROXY_STATES for p in held)
+    checked_in = attendance.check_in_of(assembly, person_id) if entry else None
+    presence = attendance.holder_presence_of(assembly, person_id) if not entry and held else None
+    window_open = attendance.check_in_is_open(assembly)
+    online = assembly.mode != AssemblyMode.IN_PERSON
+    context = {
+        **_attendance_context(assembly),
+        "entry": entry,
+        "checked_in": checked_in,
+        "presence": presence,
+        "given": given,
+        "held": held,
+        "live_given": live_given,
+        "may_check_in": online and window_open and ((entry and not checked_in) or (not entry and holds_live and not presence)),
+        "check_in_window_open": window_open,
+        "online_check_in": online,
+        "holds_live": holds_live,
+        "may_give": bool(entry) and assembly.state == AssemblyState.NOTICED and not checked_in and not live_given
+        and not holds_live,
+        "may_revoke": assembly.state == AssemblyState.NOTICED,
+        "ballots_owed": len(proxies.ballots_owed(assembly, person_id)) if person_id else 0,
+        "proxy_cap": proxies.rule_value(assembly, "assembly.proxies_per_holder"),
+        "non_member_cap": proxies.rule_value(assembly, "assembly.non_member_proxy_votes"),
+        "proxy_cap_cite": rules.parameter("assembly.proxies_per_holder").cite(),
+        "can_run": may(user, Action.RUN, assembly),
+        "proxy_form": ProxyForm(),
+        "errors": [],
+    }
+    context.update(extra)
+    return context
+
+
+def _member_page(request, assembly, *, status=200, **extra):
+    return render(request, "assemblies/session/member.html", _member_context(request, assembly, **extra), status=status)
+
+
+@login_required
+@require_GET
+def session(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id)
+    return _member_page(request, assembly)
+
+
+@login_required
+@require_GET
+def attendance_panel(request, assembly_id):
+    """The attendance and quorum panel alone: what the page polls when the socket is down."""
+    assembly = assembly_for(request.user, assembly_id)
+    return render(request, "assemblies/session/_attendance.html", _attendance_context(assembly))
+
+
+@login_required
+@require_POST
+def check_in(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id)
+    user = request.user
+    entry = attendance.roll_entry_of(assembly, user.person_id)
+    try:
+        if entry is not None:
+            attendance.check_in(actor=user, assembly=assembly, roll_entry=entry)
+        elif user.person_id and may(user, Action.ATTEND, assembly):
+            attendance.check_in_holder(actor=user, assembly=assembly, person=user.person)
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        return _member_page(request, assembly, status=422, errors=_errors(exc))
+    messages.success(request, _("You are checked in. Your presence counts towards the quorum."))
+    return redirect(_session_url(assembly))
+
+
+@login_required
+@require_POST
+def proxy_give(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id)
+    if attendance.roll_entry_of(assembly, request.user.person_id) is None:
+        raise PermissionDenied
+    form = ProxyForm(request.POST)
+    if form.is_valid():
+        try:
+            proxies.give_proxy(
+                actor=request.user,
+                assembly=assembly,
+                holder_national_code=form.cleaned_data["national_code"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                mobile=form.cleaned_data["mobile"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your proxy was recorded. It counts once the cooperative confirms it."))
+            return redirect(_session_url(assembly))
+    return _member_page(request, assembly, status=422, proxy_form=form)
+
+
+@login_required
+@require_POST
+def proxy_revoke(request, assembly_id, proxy_id):
+    assembly = assembly_for(request.user, assembly_id)
+    proxy = get_object_or_404(Proxy, pk=proxy_id, assembly=assembly, principal__person_id=request.user.person_id or 0)
+    try:
+        proxies.revoke_proxy(actor=request.user, proxy=proxy)
+    except ValidationError as exc:
+        return _member_page(request, assembly, status=422, errors=_errors(exc))
+    messages.success(request, _("Your proxy was revoked."))
+    return redirect(_session_url(assembly))
+
+
+# --------------------------------------------------------------------------- the control page
+
+
+def _control_context(request, assembly, **extra) -> dict:
+    user = request.user
+    decides = has_authority(user, assembly)
+    quorum_context = _attendance_context(assembly)
+    context = {
+        **quorum_context,
+        "board": assembly.presiding_board.select_related("person").order_by("role", "id"),
+        "pending": _with_notes(proxies.pending_proxies(assembly)) if decides else [],
+        "decides": decides,
+        "confirmed_count": assembly.proxies.filter(state=ProxyState.CONFIRMED).count(),
+        "open_items": assembly.items.filter(state=ItemState.OPEN),
+        "may_open": assembly.state == AssemblyState.NOTICED,
+        "started": timezone.now() >= assembly.starts_at,
+        "may_close": assembly.state == AssemblyState.IN_SESSION,
+        "secretary_check_in": assembly.mode != AssemblyMode.ELECTRONIC
+        and attendance.check_in_is_open(assembly),
+        "open_form": OpenSessionForm(),
+        "check_in_form": CheckInForm(),
+        "errors": [],
+        "no_quorum": None,
+    }
+    context.update(extra)
+    return context
+
+
+def _control_page(request, assembly, *, status=200, **extra):
+    return render(request, "assemblies/session/control.html", _control_context(request, assembly, **extra), status=status)
+
+
+@login_required
+@require_GET
+def control(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
+    return _control_page(request, assembly)
+
+
+def _roll_person(assembly, code) -> Person | None:
+    entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
+    return entry.person if entry else None
+
+
+@login_required
+@require_POST
+def open_session(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
+    form = OpenSessionForm(request.POST)
+    if form.is_valid():
+        chosen = {}
+        for field in ("chair", "secretary"):
+            chosen[field] = _roll_person(assembly, form.cleaned_data[field])
+            if chosen[field] is None:
+                form.add_error(field, _("No member with this national code is on the voter roll."))
+        observers = []
+        for code in form.cleaned_data["observers"]:
+            person = _roll_person(assembly, code)
+            if person is None:
+                form.add_error("observers", _("%(code)s is not on the voter roll.") % {"code": code})
+            observers.append(person)
+        if not form.errors:
+            try:
+                attendance.open_session(
+                    actor=request.user, assembly=assembly, chair=chosen["chair"], secretary=chosen["secretary"],
+                    observers=observers,
+                )
+            except ValidationError as exc:
+                no_quorum = getattr(exc, "code", None) == "no_quorum"
+                _add_errors(form, exc)
+                return _control_page(request, assembly, status=422, open_form=form, no_quorum=no_quorum)
+            messages.success(request, _("The session is open."))
+            return redirect(_control_url(assembly))
+    return _control_page(request, assembly, status=422, open_form=form)
+
+
+def _session_step(request, assembly_id, step, done: str):
+    """A step of the session that needs no form (``step(actor=, assembly=)``): back to the control
+    page with ``done``, or the page again with the rule's message (422)."""
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
+    try:
+        step(actor=request.user, assembly=assembly)
+    except ValidationError as exc:
+        return _control_page(request, assembly, status=422, errors=_errors(exc))
+    messages.success(request, done)
+    return redirect(_control_url(assembly))
+
+
+@login_required
+@require_POST
+def adjourn(request, assembly_id):
+    return _session_step(
+        request,
+        assembly_id,
+        attendance.adjourn_for_no_quorum,
+        _("The assembly was adjourned for want of quorum. A second call may now be convened."),
+    )
+
+
+@login_required
+@require_POST
+def close_session(request, assembly_id):
+    return _session_step(request, assembly_id, attendance.close_session, _("The session is closed."))
+
+
+@login_required
+@require_POST
+def secretary_check_in(request, assembly_id):
+    assembly = assembly_for(request.user, assembly_id, Action.RUN)
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        code = form.cleaned_data["national_code"]
+        entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
+        holder = None if entry else Person.objects.filter(national_code=code).first()
+        try:
+            if entry is not None:
+                attendance.check_in(actor=request.user, assembly=assembly, roll_entry=entry, by_secretary=True)
+                name = entry.person.full_name
+            elif holder is not None:
+                attendance.check_in_holder(actor=request.user, assembly=assembly, person=holder, by_secretary=True)
+                name = holder.full_name
+            else:
+                form.add_error("national_code", _("No one with this national code is on the roll or holds a proxy."))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        if not form.errors:
+            messages.success(request, _("%(name)s is checked in.") % {"name": name})
+            return redirect(_control_url(assembly))
+    return _control_page(request, assembly, status=422, check_in_form=form)
+
+
+@login_required
+@require_POST
+def proxy_decide(request, assembly_id, proxy_id):
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
+    proxy = get_object_or_404(Proxy, pk=proxy_id, assembly=assembly)
+    form = DecideForm(request.POST)
+    errors = []
+    if form.is_valid():
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            proxies.decide_proxy(
+                actor=request.user, proxy=proxy, confirm=confirm,
+                reason=form.cleaned_data["reason"], identity_checked=form.cleaned_data["identity_checked"],
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("The proxy was confirmed.") if confirm else _("The proxy was refused."))
+            return redirect(_control_url(assembly) + "#proxies")
+    else:
+        errors = [_("Choose to confirm or to refuse the proxy.")]
+    return _control_page(request, assembly, status=422, errors=errors)

@@ -1,0 +1,370 @@
+"""The voting API under ``/api/v1/assemblies``: items, ballots, turnout, results, bulletin, receipts,
+candidates.
+
+The same services as the pages (:mod:`.voting`, :mod:`.ballot_box`). Reach is checked when the
+caller is authenticated, before the body is read: 404 for an assembly the caller neither takes
+part in nor may see, 403 when they may see it but not run the vote; 422 with the rule's message
+when a rule refuses (voting not open, already voted, a proxy not confirmed, a ballot altered…).
+Bodies with unknown fields are refused (422). Results and ballots are published only once voting
+on the item has closed.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict
+
+from taavon.accounts.auth import reach
+from taavon.accounts.scoping import Action, has_authority
+from taavon.core.identifiers import clean_national_code
+from taavon.registry.models import Person
+
+from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
+from . import ballot_box
+from . import services as voting
+
+router = Router(tags=["assemblies: voting"])
+
+
+# --------------------------------------------------------------------------- reach
+
+
+def _item(request, item_id) -> AgendaItem:
+    item = get_object_or_404(AgendaItem, pk=item_id, assembly=request.assembly)
+    item.assembly = request.assembly
+    return item
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemOut(Schema):
+    id: int
+    position: int
+    title: str
+    kind: str
+    matter: str
+    state: str
+    seats: int
+    alternates: int
+    quorum_at_open: dict | None = None
+    ballot_count: int
+    chain_head: str
+    result: dict | None = None
+
+
+class TurnoutOut(Schema):
+    item: int
+    state: str
+    voted: int
+    votes_present: int
+    roll: int
+    percent: int
+
+
+class CandidateBrief(Schema):
+    id: int
+    name: str
+
+
+class SlotOut(Schema):
+    roll_entry: int
+    for_yourself: bool
+    name: str
+    voted: bool
+
+
+class VotingOut(Schema):
+    assembly: int
+    assembly_state: str
+    item: ItemOut | None
+    ballots: list[SlotOut]
+    candidates: list[CandidateBrief]
+    turnout: TurnoutOut | None
+
+
+class CastIn(Strict):
+    roll_entry: int
+    choice: int | None = None
+    marks: list[int] = []
+
+
+class CastOut(Schema):
+    item: int
+    roll_entry: int
+    receipt_code: str
+
+
+class ResultOut(Schema):
+    item: int
+    ballot_count: int
+    chain_head: str
+    result: dict
+
+
+class BulletinOut(Schema):
+    item: int
+    genesis: str
+    chain_head: str
+    ballot_count: int
+    result: dict
+    ballots: list[dict]
+    next_after: str
+
+
+class ReceiptIn(Strict):
+    code: str
+
+
+class ReceiptOut(Schema):
+    found: bool
+    published: bool
+    receipt_hash: str | None = None
+    choice: int | None = None
+    marks: list[int] | None = None
+    content: str | None = None
+
+
+class CandidateIn(Strict):
+    national_code: str = ""
+
+
+class WithdrawIn(Strict):
+    candidate: int
+
+
+class CandidateOut(Schema):
+    id: int
+    name: str
+    state: str
+    reasons: list[str]
+
+
+def _item_out(item) -> dict:
+    out = {
+        "id": item.pk,
+        "position": item.position,
+        "title": item.title,
+        "kind": item.kind,
+        "matter": item.matter,
+        "state": item.state,
+        "seats": item.seats,
+        "alternates": item.alternates,
+        "quorum_at_open": item.quorum_at_open,
+        "ballot_count": item.ballot_count if item.state == ItemState.CLOSED else 0,
+        "chain_head": item.chain_head,
+        "result": item.result if item.state == ItemState.CLOSED else None,
+    }
+    return out
+
+
+def _candidate_out(candidate) -> dict:
+    return {
+        "id": candidate.pk,
+        "name": candidate.person.full_name,
+        "state": candidate.state,
+        "reasons": [voting.reason_text(r) for r in candidate.reasons],
+    }
+
+
+# --------------------------------------------------------------------------- voting
+
+
+@router.get("/{int:assembly_id}/voting", response=VotingOut, auth=reach(Assembly), summary="The open item and my ballots")
+def my_voting(request, assembly_id: int):
+    """The item open for voting, one ballot per roll entry the caller votes for (their own and each
+    principal's), whether each has been cast, and the live turnout."""
+    assembly = request.assembly
+    item = voting.open_item_of(assembly)
+    slots, candidates = [], []
+    if item is not None:
+        item.assembly = assembly
+        if request.user.person_id:
+            slots = [
+                {
+                    "roll_entry": s["entry"].pk,
+                    "for_yourself": s["own"],
+                    "name": s["entry"].person.full_name,
+                    "voted": s["voted"],
+                }
+                for s in voting.ballot_slots(item, request.user.person)
+            ]
+        if item.kind == ItemKind.ELECTION:
+            candidates = [{"id": c.pk, "name": c.person.full_name} for c in voting.eligible_candidates(item)]
+    return {
+        "assembly": assembly.pk,
+        "assembly_state": assembly.state,
+        "item": _item_out(item) if item else None,
+        "ballots": slots,
+        "candidates": candidates,
+        "turnout": voting.turnout(item) if item else None,
+    }
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/open", response=ItemOut, auth=reach(Assembly, Action.RUN), summary="Open voting on an item"
+)
+def open_item(request, assembly_id: int, item_id: int):
+    """Counts the quorum again and opens voting; refused (422, citing the rule) without a quorum."""
+    return _item_out(voting.open_item(actor=request.user, item=_item(request, item_id)))
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/close",
+    response=ItemOut,
+    auth=reach(Assembly, Action.RUN),
+    summary="Close voting on an item",
+)
+def close_item(request, assembly_id: int, item_id: int):
+    """Tallies the ballots, computes the chain head and the result, and publishes them."""
+    return _item_out(voting.close_item(actor=request.user, item=_item(request, item_id)))
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/ballots",
+    response={201: CastOut},
+    auth=reach(Assembly, Action.TAKE_PART),
+    summary="Cast a ballot",
+)
+def cast(request, assembly_id: int, item_id: int, payload: CastIn):
+    """Cast one secret ballot for ``roll_entry`` (yours, or a principal's whose confirmed proxy you
+    hold): ``choice`` 1 for, 2 against, 3 abstain on a motion; ``marks`` (candidate ids) in an
+    election. The answer carries the receipt code, given only this once."""
+    if not request.user.person_id:
+        raise ValidationError(_("Only members and proxy holders vote."), code="not_a_voter")
+    try:
+        code = voting.cast_ballot(
+            actor_person=request.user.person_id,
+            item=item_id,
+            assembly=request.assembly,
+            roll_entry=payload.roll_entry,
+            choice=payload.choice,
+            marks=payload.marks,
+        )
+    except ValidationError as refusal:
+        if refusal.code == "no_item":
+            raise Http404 from None
+        raise
+    return Status(201, {"item": item_id, "roll_entry": payload.roll_entry, "receipt_code": code})
+
+
+@router.get(
+    "/{int:assembly_id}/items/{int:item_id}/turnout", response=TurnoutOut, auth=reach(Assembly), summary="Turnout now"
+)
+def turnout(request, assembly_id: int, item_id: int):
+    """How many have voted against the votes present when voting opened; never a partial result."""
+    return voting.turnout(_item(request, item_id))
+
+
+@router.get(
+    "/{int:assembly_id}/items/{int:item_id}/results",
+    response=ResultOut,
+    auth=reach(Assembly),
+    summary="The result of a closed item",
+)
+def results(request, assembly_id: int, item_id: int):
+    """Published only once voting has closed (422 before)."""
+    item = _item(request, item_id)
+    if item.state != ItemState.CLOSED:
+        raise ValidationError(_("Results are published when voting on the item closes."), code="not_closed")
+    return {"item": item.pk, "ballot_count": item.ballot_count, "chain_head": item.chain_head, "result": item.result}
+
+
+@router.get(
+    "/{int:assembly_id}/items/{int:item_id}/bulletin",
+    response=BulletinOut,
+    auth=reach(Assembly),
+    summary="The bulletin board of a closed item",
+)
+def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: int = 100):
+    """Ballots in chain order, ``limit`` (at most 1000) after the receipt hash ``after``; follow
+    ``next_after`` for the next page (empty on the last). The whole board streams from
+    ``/assemblies/<assembly_id>/items/<item_id>/bulletin.json``."""
+    page = ballot_box.bulletin(_item(request, item_id), after=after, limit=limit)
+    return {
+        "item": page.item.pk,
+        "genesis": page.genesis,
+        "chain_head": page.chain_head,
+        "ballot_count": page.ballot_count,
+        "result": page.result,
+        "ballots": page.ballots,
+        "next_after": page.next_after,
+    }
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/receipt",
+    response=ReceiptOut,
+    auth=reach(Assembly, Action.TAKE_PART),
+    summary="Check a receipt code",
+)
+def receipt(request, assembly_id: int, item_id: int, payload: ReceiptIn):
+    """Whether the ballot of this receipt code is in the box, and once published, what it says."""
+    return ballot_box.check_receipt(_item(request, item_id), payload.code)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _election(request, item_id) -> AgendaItem:
+    item = _item(request, item_id)
+    if item.kind != ItemKind.ELECTION:
+        raise ValidationError(_("Candidates stand only in elections."), code="not_election")
+    return item
+
+
+@router.get(
+    "/{int:assembly_id}/items/{int:item_id}/candidates",
+    response=list[CandidateOut],
+    auth=reach(Assembly),
+    summary="Candidates of an election",
+)
+def candidates(request, assembly_id: int, item_id: int):
+    item = _election(request, item_id)
+    return [_candidate_out(c) for c in Candidate.objects.filter(item=item).select_related("person").order_by("pk")]
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/candidates",
+    response={201: CandidateOut},
+    auth=reach(Assembly, Action.TAKE_PART),
+    summary="Register a candidate",
+)
+def register_candidate(request, assembly_id: int, item_id: int, payload: CandidateIn):
+    """Without a national code: the caller stands themselves. With one: an officer of the
+    cooperative (or the provincial office) registers that member. Eligibility is checked and an
+    ineligible candidacy is kept with its reasons."""
+    item = _election(request, item_id)
+    if payload.national_code:
+        assembly = request.assembly
+        if not has_authority(request.user, assembly):
+            raise PermissionDenied
+        code = clean_national_code(payload.national_code)
+        person = Person.objects.filter(national_code=code).first()
+        if person is None:
+            raise ValidationError({"national_code": _("No person with this national code is registered.")})
+    elif request.user.person_id:
+        person = request.user.person
+    else:
+        raise ValidationError({"national_code": _("Enter the national code of the member to register.")})
+    candidate = voting.register_candidate(actor=request.user, item=item, person=person)
+    return Status(201, _candidate_out(candidate))
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/candidates/withdraw",
+    response=CandidateOut,
+    auth=reach(Assembly, Action.TAKE_PART),
+    summary="Withdraw a candidacy",
+)
+def withdraw_candidate(request, assembly_id: int, item_id: int, payload: WithdrawIn):
+    """The candidate withdraws, or an officer withdraws them, before the session opens."""
+    item = _election(request, item_id)
+    candidate = get_object_or_404(Candidate, pk=payload.candidate, item=item)
+    return _candidate_out(voting.withdraw_candidate(actor=request.user, candidate=candidate))
