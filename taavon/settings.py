@@ -143,7 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Answers as an empty cache while Redis is down: an outage costs speed, never an answer.
+    CACHES = {"default": {"BACKEND": "taavon.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
     HUEY = {"huey_class": "huey.RedisHuey", "name": "taavon", "url": REDIS_URL, "immediate": env.bool("HUEY_IMMEDIATE", default=TESTING)}
 else:

@@ -5,6 +5,11 @@ Every service that changes an assembly's course calls :func:`log` inside its tra
 that moment (quorum, counts, names), so the minutes never recompute history.
 """
 
+from typing import Any
+
+from taavon.audit.services import record
+
+from . import live
 from .models import Assembly, AssemblyEvent
 
 CONVENED = "convened"
@@ -35,3 +40,28 @@ DECISIONS_NOTIFIED = "decisions_notified"
 def log(assembly: Assembly, kind: str, data: dict | None = None, actor=None) -> AssemblyEvent:
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AssemblyEvent.objects.create(assembly=assembly, kind=kind, data=data or {}, actor=actor)
+
+
+def changed(
+    assembly: Assembly,
+    kind: str,
+    data: dict,
+    *,
+    actor: Any,
+    audit: str,
+    obj: Any = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    push: tuple[str, dict] | None = None,
+) -> AssemblyEvent:
+    """The tail of every change to an assembly: logged for the minutes, audited, told to the room.
+
+    ``obj`` (the assembly by default) is what the audit record is about, with ``before`` and
+    ``after`` (``data`` by default); ``push`` is the live event and its payload, sent after the commit.
+    """
+    event = log(assembly, kind, data, actor)
+    record(actor, audit, obj if obj is not None else assembly, before=before,
+           after=data if after is None else after, cooperative=assembly.cooperative)
+    if push is not None:
+        live.publish(assembly.pk, *push)
+    return event

@@ -526,14 +526,13 @@ def convene(
         convening_reason=reason,
     )
     _write_agenda(assembly, items)
-    events.log(
+    events.changed(
         assembly,
         events.CONVENED,
         {"kind": kind, "mode": mode, "call_number": 1, "starts_at": starts_at.isoformat(),
          "ends_at": ends_at.isoformat(), "convened_as": convened_as, "reason": reason, "items": len(items)},
-        actor,
+        actor=actor, audit="assembly.convene", after=_state(assembly),
     )
-    record(actor, "assembly.convene", assembly, after=_state(assembly))
     return assembly
 
 

@@ -552,14 +552,9 @@ def approve(*, actor, minutes: Minutes, code: str) -> Minutes:
         if board and board <= approved:
             m.state = MinutesState.APPROVED
             m.save(update_fields=["state"])
-            events.log(m.assembly, events.MINUTES_APPROVED, {"approvals": len(approved)}, actor)
-            record(
-                actor,
-                "minutes.approve",
-                m,
-                before={"state": MinutesState.DRAFT},
-                after={"state": m.state},
-                cooperative=m.assembly.cooperative,
+            events.changed(
+                m.assembly, events.MINUTES_APPROVED, {"approvals": len(approved)}, actor=actor,
+                audit="minutes.approve", obj=m, before={"state": MinutesState.DRAFT}, after={"state": m.state},
             )
         live.publish(m.assembly_id, "minutes", {"state": m.state})
     return m
@@ -589,21 +584,11 @@ def submit(*, actor, minutes: Minutes, note: str = "") -> Minutes:
     before = {"state": m.state}
     m.state, m.submitted_at = MinutesState.SUBMITTED, timezone.now()
     m.save(update_fields=["state", "submitted_at"])
-    events.log(
-        m.assembly,
-        events.MINUTES_SUBMITTED,
-        {"note": note, "resubmission": before["state"] == MinutesState.RETURNED},
-        actor,
+    events.changed(
+        m.assembly, events.MINUTES_SUBMITTED, {"note": note, "resubmission": before["state"] == MinutesState.RETURNED},
+        actor=actor, audit="minutes.submit", obj=m, before=before, after={"state": m.state, "note": note},
+        push=("minutes", {"state": m.state}),
     )
-    record(
-        actor,
-        "minutes.submit",
-        m,
-        before=before,
-        after={"state": m.state, "note": note},
-        cooperative=m.assembly.cooperative,
-    )
-    live.publish(m.assembly_id, "minutes", {"state": m.state})
     return m
 
 
@@ -677,16 +662,11 @@ def register(*, actor, minutes: Minutes) -> Minutes:
     seated = _seat_elected(actor, m)
     m.state, m.reviewed_by, m.reviewed_at = MinutesState.REGISTERED, actor, timezone.now()
     m.save(update_fields=["state", "reviewed_by", "reviewed_at"])
-    events.log(m.assembly, events.MINUTES_REGISTERED, {"seated": seated}, actor)
-    record(
-        actor,
-        "minutes.register",
-        m,
-        before={"state": MinutesState.SUBMITTED},
-        after={"state": m.state, "seated": seated},
-        cooperative=m.assembly.cooperative,
+    events.changed(
+        m.assembly, events.MINUTES_REGISTERED, {"seated": seated}, actor=actor, audit="minutes.register", obj=m,
+        before={"state": MinutesState.SUBMITTED}, after={"state": m.state, "seated": seated},
+        push=("minutes", {"state": m.state}),
     )
-    live.publish(m.assembly_id, "minutes", {"state": m.state})
     return m
 
 
@@ -702,16 +682,11 @@ def return_minutes(*, actor, minutes: Minutes, reason: str) -> Minutes:
         )
     m.state, m.reviewed_by, m.reviewed_at, m.return_reason = MinutesState.RETURNED, actor, timezone.now(), reason
     m.save(update_fields=["state", "reviewed_by", "reviewed_at", "return_reason"])
-    events.log(m.assembly, events.MINUTES_RETURNED, {"reason": reason}, actor)
-    record(
-        actor,
-        "minutes.return",
-        m,
-        before={"state": MinutesState.SUBMITTED},
-        after={"state": m.state, "reason": reason},
-        cooperative=m.assembly.cooperative,
+    events.changed(
+        m.assembly, events.MINUTES_RETURNED, {"reason": reason}, actor=actor, audit="minutes.return", obj=m,
+        before={"state": MinutesState.SUBMITTED}, after={"state": m.state, "reason": reason},
+        push=("minutes", {"state": m.state}),
     )
-    live.publish(m.assembly_id, "minutes", {"state": m.state})
     return m
 
 

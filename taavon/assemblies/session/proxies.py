@@ -284,8 +284,8 @@ def give_proxy(
         raise ValidationError(
             _("You have already given a proxy for this assembly: a member gives one proxy at a time."), code="one_proxy"
         ) from None
-    events.log(assembly, events.PROXY_GIVEN, _data(proxy), actor)
-    record(actor, "assembly.proxy_given", proxy, after=_snapshot(proxy), cooperative=assembly.cooperative)
+    events.changed(assembly, events.PROXY_GIVEN, _data(proxy), actor=actor, audit="assembly.proxy_given", obj=proxy,
+                   after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy
 
@@ -342,8 +342,8 @@ def revoke_proxy(*, actor, proxy: Proxy) -> Proxy:
     proxy.ended_at = timezone.now()
     proxy.note = REVOKED_BY_PRINCIPAL
     proxy.save(update_fields=["state", "ended_at", "note"])
-    events.log(assembly, events.PROXY_REVOKED, _data(proxy, reason=REVOKED_BY_PRINCIPAL), actor)
-    record(actor, "assembly.proxy_revoked", proxy, before=before, after=_snapshot(proxy), cooperative=assembly.cooperative)
+    events.changed(assembly, events.PROXY_REVOKED, _data(proxy, reason=REVOKED_BY_PRINCIPAL), actor=actor,
+                   audit="assembly.proxy_revoked", obj=proxy, before=before, after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy
 
@@ -383,10 +383,9 @@ def decide_proxy(*, actor, proxy: Proxy, confirm: bool, reason: str = "", identi
         proxy.ended_at = now
     proxy.save(update_fields=["state", "decided_by", "decided_at", "note", "ended_at"])
     if confirm:
-        events.log(assembly, events.PROXY_CONFIRMED, _data(proxy), actor)
-        record(actor, "assembly.proxy_confirmed", proxy, before=before, after=_snapshot(proxy), cooperative=assembly.cooperative)
+        kind, data, audit = events.PROXY_CONFIRMED, _data(proxy), "assembly.proxy_confirmed"
     else:
-        events.log(assembly, events.PROXY_REFUSED, _data(proxy, reason=proxy.note), actor)
-        record(actor, "assembly.proxy_refused", proxy, before=before, after=_snapshot(proxy), cooperative=assembly.cooperative)
+        kind, data, audit = events.PROXY_REFUSED, _data(proxy, reason=proxy.note), "assembly.proxy_refused"
+    events.changed(assembly, kind, data, actor=actor, audit=audit, obj=proxy, before=before, after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy

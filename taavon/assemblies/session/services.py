@@ -585,10 +585,11 @@ def _end(assembly: Assembly, actor, state, *, event: tuple, audit: tuple, now=No
     assembly.state = state
     assembly.closed_at = now or timezone.now()
     assembly.save(update_fields=["state", "closed_at"])
-    events.log(assembly, *event, actor)
-    action, details = audit
-    record(actor, action, assembly, before={"state": before}, after={"state": assembly.state, **details})
-    live.publish(assembly.pk, "session", {"state": assembly.state})
+    (kind, data), (action, details) = event, audit
+    events.changed(
+        assembly, kind, data, actor=actor, audit=action, before={"state": before},
+        after={"state": assembly.state, **details}, push=("session", {"state": assembly.state}),
+    )
     push_attendance(assembly)
 
 

@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
-from taavon.audit.services import record
 from taavon.registry.models import Membership, MembershipStatus, Person
 
 from .. import events, live
@@ -203,8 +202,7 @@ def register_candidate(*, actor, item, person) -> Candidate:
         "state": state.value,
         "reasons": [r["rule"] for r in reasons],
     }
-    events.log(assembly, CANDIDATE_REGISTERED, data, actor)
-    record(actor, "assemblies.candidate_registered", candidate, after=data, cooperative=assembly.cooperative)
+    events.changed(assembly, CANDIDATE_REGISTERED, data, actor=actor, audit="assemblies.candidate_registered", obj=candidate)
     return candidate
 
 
@@ -232,14 +230,9 @@ def withdraw_candidate(*, actor, candidate) -> Candidate:
         "person": candidate.person_id,
         "name": candidate.person.full_name,
     }
-    events.log(assembly, CANDIDATE_WITHDRAWN, data, actor)
-    record(
-        actor,
-        "assemblies.candidate_withdrawn",
-        candidate,
-        before={"state": before},
-        after={"state": candidate.state},
-        cooperative=assembly.cooperative,
+    events.changed(
+        assembly, CANDIDATE_WITHDRAWN, data, actor=actor, audit="assemblies.candidate_withdrawn", obj=candidate,
+        before={"state": before}, after={"state": candidate.state},
     )
     return candidate
 
@@ -328,9 +321,8 @@ def open_item(*, actor, item) -> AgendaItem:
     item.quorum_at_open = attendance.quorum_figures(assembly, quorum)
     item.save(update_fields=["state", "opened_at", "quorum_at_open"])
     data = {**_item_data(item), "quorum": item.quorum_at_open}
-    events.log(assembly, events.ITEM_OPENED, data, actor)
-    record(actor, "assemblies.item_opened", item, after=data, cooperative=assembly.cooperative)
-    live.publish(assembly.pk, "item_opened", data)
+    events.changed(assembly, events.ITEM_OPENED, data, actor=actor, audit="assemblies.item_opened", obj=item,
+                   push=("item_opened", data))
     live.publish(assembly.pk, "turnout", turnout(item))
     return item
 
@@ -384,9 +376,8 @@ def close_item(*, actor, item) -> AgendaItem:
         "chain_head": head,
         "result": result,
     }
-    events.log(assembly, events.ITEM_CLOSED, data, actor)
-    record(actor, "assemblies.item_closed", item, after=data, cooperative=assembly.cooperative)
-    live.publish(assembly.pk, "item_closed", data)
+    events.changed(assembly, events.ITEM_CLOSED, data, actor=actor, audit="assemblies.item_closed", obj=item,
+                   push=("item_closed", data))
     transaction.on_commit(lambda: _forget_casting_order(item.pk))
     return item
 
