@@ -143,6 +143,15 @@ class CheckOut(Schema):
     detail: str
     blocking: bool
 
+    @staticmethod
+    def resolve_detail(finding) -> str:
+        return finding.message
+
+    @staticmethod
+    def resolve_blocking(finding) -> bool:
+        # The rule's kind, passed or not: entries breaking it are refused (not just flagged).
+        return finding.severity == "error"
+
 
 class CooperativeListOut(Schema):
     id: int

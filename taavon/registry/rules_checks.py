@@ -7,9 +7,13 @@ Two kinds of function live here:
     :class:`django.core.exceptions.ValidationError` whose message quotes the rule it applies
     (``rules.parameter(key).cite()``).
 ``compliance``
-    The list of :class:`Check` rows shown on the cooperative page: every rule, pass or fail,
-    with its citation. Conditions that build up one entry at a time (too few members, too few
-    board members) are reported here rather than refused.
+    The list of :class:`taavon.rules.Finding` rows shown on the cooperative page: every rule of
+    :data:`COMPLIANCE`, pass or fail, with its citation. Conditions that build up one entry at a
+    time (too few members, too few board members) are reported here rather than refused.
+
+The compliance rules are declared once as :class:`taavon.rules.Check` (``MEMBERS_MIN``…): the
+same declaration gives one cooperative's finding (``check.evaluate(cooperative)``) and every
+failing cooperative of a queryset (``check.failing(Cooperative.objects.all())``, one query).
 
 Every number comes from :mod:`taavon.rules`; none is written here.
 """
@@ -17,34 +21,23 @@ Every number comes from :mod:`taavon.rules`; none is written here.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.db import models
+from django.db.models import Case, Count, ExpressionWrapper, F, Max, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from taavon import rules
 from taavon.core.templatetags.taavon_format import money
+from taavon.rules import Check, Compare, Finding, Severity
+from taavon.rules.checks import by_date
 
 from .models import PRINCIPAL_BOARD_ROLES, Cooperative, Membership, MembershipStatus, Position, PositionRole
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule applied to one cooperative, as shown on its page."""
-
-    key: str
-    title: str
-    citation: str
-    passed: bool
-    detail: str
-    blocking: bool = False  # True: entries breaking it are refused; False: flagged only
-
-
-def _cite(key: str) -> str:
-    return rules.parameter(key).cite()
 
 
 def _rials(amount: int) -> str:
@@ -86,7 +79,7 @@ def check_room_for_member(cooperative: Cooperative, *, adding: int = 1) -> None:
                 "count": count,
                 "type": cooperative.get_legal_type_display(),
                 "max": high,
-                "rule": _cite("members.limits_by_type"),
+                "rule": rules.cite("members.limits_by_type"),
             },
         )
 
@@ -145,7 +138,7 @@ def check_member_shares(cooperative: Cooperative, *, shares_held: int, shares_pa
                 params={
                     "max": _rials(limit),
                     "capital": _rials(cooperative.authorised_capital),
-                    "rule": _cite("capital.max_member_share"),
+                    "rule": rules.cite("capital.max_member_share"),
                 },
             )
         )
@@ -174,7 +167,7 @@ def check_paid_in_at_registration(
                     params={
                         "min": _rials(minimum),
                         "share": str(share),
-                        "rule": _cite("capital.paid_in_minimum_at_registration"),
+                        "rule": rules.cite("capital.paid_in_minimum_at_registration"),
                     },
                 )
             }
@@ -213,7 +206,7 @@ def check_board_seat_free(cooperative: Cooperative) -> None:
                         "position first. Rule: %(rule)s."
                     ),
                     code="board_max",
-                    params={"count": count, "max": high, "rule": _cite("board.size_max")},
+                    params={"count": count, "max": high, "rule": rules.cite("board.size_max")},
                 )
             }
         )
@@ -232,7 +225,7 @@ def check_alternate_seat_free(cooperative: Cooperative) -> None:
                         "%(rule)s."
                     ),
                     code="alternates_max",
-                    params={"count": count, "max": high, "rule": _cite("board.alternates_max")},
+                    params={"count": count, "max": high, "rule": rules.cite("board.alternates_max")},
                 )
             }
         )
@@ -241,104 +234,179 @@ def check_alternate_seat_free(cooperative: Cooperative) -> None:
 # --------------------------------------------------------------------------- compliance report
 
 
-def compliance(cooperative: Cooperative) -> list[Check]:
-    """Every rule the registry checks, applied to ``cooperative`` as it stands today."""
-    checks: list[Check] = []
-    members = cooperative.member_count
-    low, high = member_limits(cooperative)
-    checks.append(
-        Check(
-            key="members.limits_by_type",
-            title=gettext("Minimum members"),
-            citation=_cite("members.limits_by_type"),
-            passed=members >= low,
-            detail=gettext("%(count)s active members; at least %(min)s required for this type (%(type)s).")
-            % {"count": members, "min": low, "type": cooperative.get_legal_type_display()},
-        )
-    )
-    if high is not None:
-        checks.append(
-            Check(
-                key="members.limits_by_type",
-                title=gettext("Maximum members"),
-                citation=_cite("members.limits_by_type"),
-                passed=members <= high,
-                detail=gettext("%(count)s active members; at most %(max)s allowed.") % {"count": members, "max": high},
-                blocking=True,
-            )
-        )
+# Each check reads the rules in force on ``on`` (today by default) when it is built into a query.
 
-    board = principal_board_count(cooperative)
-    board_min, board_max = rules.get("board.size_min"), rules.get("board.size_max")
-    checks.append(
-        Check(
-            key="board.size_min",
-            title=gettext("Board of directors: fewest principal members"),
-            citation=_cite("board.size_min"),
-            passed=board >= board_min,
-            detail=gettext("%(count)s principal members; at least %(min)s required.")
-            % {"count": board, "min": board_min},
-        )
+
+def _principal_board_count(context) -> Coalesce:
+    seats = (
+        Position.objects.filter(cooperative=OuterRef("pk"), ended_on__isnull=True, role__in=PRINCIPAL_BOARD_ROLES)
+        .order_by()
+        .values("cooperative")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    checks.append(
-        Check(
-            key="board.size_max",
-            title=gettext("Board of directors: most principal members"),
-            citation=_cite("board.size_max"),
-            passed=board <= board_max,
-            detail=gettext("%(count)s principal members; at most %(max)s allowed.") % {"count": board, "max": board_max},
-            blocking=True,
-        )
+    return Coalesce(Subquery(seats), 0)
+
+
+def _members_bound(context, *, high: bool) -> Case:
+    """The minimum (or maximum) members for each row's legal type; NULL where the type has no maximum."""
+    on = context.get("on")
+    general = rules.get("members.minimum", on)
+    whens = []
+    for legal_type, (low, top) in rules.get("members.limits_by_type", on).items():
+        bound = top if high else (low if low is not None else general)
+        whens.append(When(legal_type=legal_type, then=Value(bound, models.IntegerField())))
+    default = None if high else general
+    return Case(*whens, default=Value(default, models.IntegerField()), output_field=models.IntegerField())
+
+
+def _share(context) -> Fraction:
+    return Fraction(rules.get("capital.max_member_share", context.get("on")))
+
+
+def _holding_limit(context):
+    """The largest shares_held one member may hold, per row: floor(share × authorised capital)."""
+    share = _share(context)
+    # Whole rials divided by a whole number: integer division, i.e. floor for these positive amounts.
+    return ExpressionWrapper(
+        F("authorised_capital") * share.numerator / share.denominator, output_field=models.BigIntegerField()
     )
 
-    share = Fraction(rules.get("capital.paid_in_minimum_at_registration", cooperative.registration_date))
-    checks.append(
-        Check(
-            key="capital.paid_in_minimum_at_registration",
-            title=gettext("Paid-in capital"),
-            citation=_cite("capital.paid_in_minimum_at_registration"),
-            passed=Fraction(cooperative.paid_in_capital) >= share * cooperative.authorised_capital,
-            detail=gettext("%(paid)s of %(authorised)s rials paid in; at least %(share)s required.")
-            % {
-                "paid": _rials(cooperative.paid_in_capital),
-                "authorised": _rials(cooperative.authorised_capital),
-                "share": str(share),
-            },
-            blocking=True,
-        )
+
+def _kept_memberships():
+    return Membership.objects.filter(cooperative=OuterRef("pk")).exclude(status=MembershipStatus.LEFT).order_by()
+
+
+def _count(queryset) -> Coalesce:
+    return Coalesce(Subquery(queryset.values("cooperative").annotate(n=Count("pk")).values("n")), 0)
+
+
+def _over_limit(context) -> Coalesce:
+    share = _share(context)
+    limit = OuterRef("authorised_capital") * share.numerator / share.denominator
+    return _count(_kept_memberships().filter(shares_held__gt=limit))
+
+
+def _largest_holding(context) -> Coalesce:
+    return Coalesce(Subquery(_kept_memberships().values("cooperative").annotate(m=Max("shares_held")).values("m")), 0)
+
+
+def _unverified(context) -> Coalesce:
+    return _count(_kept_memberships().filter(verified_at__isnull=True))
+
+
+def _paid_in_share(part: str):
+    """The numerator or denominator of the paid-in share in force on each row's registration date."""
+    return by_date(
+        "capital.paid_in_minimum_at_registration",
+        "registration_date",
+        pick=lambda value: getattr(Fraction(value), part),
     )
 
-    limit = max_member_shares(cooperative)
-    over = (
-        Membership.objects.filter(cooperative=cooperative, shares_held__gt=limit)
-        .exclude(status=MembershipStatus.LEFT)
-        .count()
-    )
-    checks.append(
-        Check(
-            key="capital.max_member_share",
-            title=gettext("Largest holding of one member"),
-            citation=_cite("capital.max_member_share"),
-            passed=over == 0,
-            detail=gettext("%(over)s members hold more than %(max)s rials.") % {"over": over, "max": _rials(limit)},
-            blocking=True,
-        )
-    )
 
-    unverified = (
-        Membership.objects.filter(cooperative=cooperative, verified_at__isnull=True)
-        .exclude(status=MembershipStatus.LEFT)
-        .count()
-    )
-    if rules.get("assembly.electronic_requires_all_verified"):
-        checks.append(
-            Check(
-                key="assembly.electronic_requires_all_verified",
-                title=gettext("Every member verified (needed for electronic assemblies)"),
-                citation=_cite("assembly.electronic_requires_all_verified"),
-                passed=unverified == 0 and members > 0,
-                detail=gettext("%(unverified)s members not yet verified by the provincial office.")
-                % {"unverified": unverified},
-            )
-        )
-    return checks
+def _type_label(cooperative: Cooperative):
+    return lazy(cooperative.get_legal_type_display, str)()
+
+
+def _lazy_rials(amount: int):
+    return lazy(_rials, str)(amount)
+
+
+MEMBERS_MIN = Check(
+    code="members_min",
+    key="members.limits_by_type",
+    title=gettext_noop("Minimum members"),
+    message=gettext_noop("%(count)s active members; at least %(min)s required for this type (%(type)s)."),
+    severity=Severity.WARNING,
+    measure=lambda context: F("member_count"),
+    bound=lambda context: _members_bound(context, high=False),
+    compare=Compare.AT_LEAST,
+    params=lambda coop, v: {"count": v["measure"], "min": v["bound"], "type": _type_label(coop)},
+)
+MEMBERS_MAX = Check(
+    code="members_max",
+    key="members.limits_by_type",
+    title=gettext_noop("Maximum members"),
+    message=gettext_noop("%(count)s active members; at most %(max)s allowed."),
+    severity=Severity.ERROR,
+    measure=lambda context: F("member_count"),
+    bound=lambda context: _members_bound(context, high=True),
+    compare=Compare.AT_MOST,
+    params=lambda coop, v: {"count": v["measure"], "max": v["bound"]},
+)
+BOARD_MIN = Check(
+    code="board_min",
+    key="board.size_min",
+    title=gettext_noop("Board of directors: fewest principal members"),
+    message=gettext_noop("%(count)s principal members; at least %(min)s required."),
+    severity=Severity.WARNING,
+    measure=_principal_board_count,
+    bound=lambda context: Value(rules.get("board.size_min", context.get("on")), models.IntegerField()),
+    compare=Compare.AT_LEAST,
+    params=lambda coop, v: {"count": v["measure"], "min": v["bound"]},
+)
+BOARD_MAX = Check(
+    code="board_max",
+    key="board.size_max",
+    title=gettext_noop("Board of directors: most principal members"),
+    message=gettext_noop("%(count)s principal members; at most %(max)s allowed."),
+    severity=Severity.ERROR,
+    measure=_principal_board_count,
+    bound=lambda context: Value(rules.get("board.size_max", context.get("on")), models.IntegerField()),
+    compare=Compare.AT_MOST,
+    params=lambda coop, v: {"count": v["measure"], "max": v["bound"]},
+)
+PAID_IN = Check(
+    code="paid_in",
+    key="capital.paid_in_minimum_at_registration",
+    title=gettext_noop("Paid-in capital"),
+    message=gettext_noop("%(paid)s of %(authorised)s rials paid in; at least %(share)s required."),
+    severity=Severity.ERROR,
+    # paid / authorised >= n / d, multiplied out so the database compares whole numbers.
+    measure=lambda context: F("paid_in_capital") * _paid_in_share("denominator"),
+    bound=lambda context: F("authorised_capital") * _paid_in_share("numerator"),
+    compare=Compare.AT_LEAST,
+    extra={"numerator": lambda context: _paid_in_share("numerator"),
+           "denominator": lambda context: _paid_in_share("denominator")},
+    params=lambda coop, v: {
+        "paid": _lazy_rials(coop.paid_in_capital),
+        "authorised": _lazy_rials(coop.authorised_capital),
+        "share": str(Fraction(v["numerator"], v["denominator"])),
+    },
+)
+LARGEST_HOLDING = Check(
+    code="largest_holding",
+    key="capital.max_member_share",
+    title=gettext_noop("Largest holding of one member"),
+    message=gettext_noop("%(over)s members hold more than %(max)s rials."),
+    severity=Severity.ERROR,
+    # Members who left keep their row but hold nothing in the cooperative any more.
+    measure=_largest_holding,
+    bound=_holding_limit,
+    compare=Compare.AT_MOST,
+    extra={"over": _over_limit},
+    params=lambda coop, v: {"over": v["over"], "max": _lazy_rials(v["bound"])},
+)
+ALL_VERIFIED = Check(
+    code="all_verified",
+    key="assembly.electronic_requires_all_verified",
+    title=gettext_noop("Every member verified (needed for electronic assemblies)"),
+    message=gettext_noop("%(unverified)s members not yet verified by the provincial office."),
+    severity=Severity.WARNING,
+    # A register with no active member is not "all verified": it counts as one member short.
+    measure=lambda context: Case(When(member_count=0, then=Value(1)), default=_unverified(context)),
+    bound=lambda context: Value(0, models.IntegerField()),
+    compare=Compare.AT_MOST,
+    extra={"unverified": _unverified},
+    params=lambda coop, v: {"unverified": v["unverified"]},
+    in_force=lambda context: bool(rules.get("assembly.electronic_requires_all_verified", context.get("on"))),
+)
+
+#: The registry's compliance rules, in the order the cooperative page lists them.
+COMPLIANCE: tuple[Check, ...] = (MEMBERS_MIN, MEMBERS_MAX, BOARD_MIN, BOARD_MAX, PAID_IN, LARGEST_HOLDING, ALL_VERIFIED)
+
+
+def compliance(cooperative: Cooperative, *, on: datetime.date | None = None) -> list[Finding]:
+    """Every compliance rule that applies to ``cooperative``, pass or fail, with the rules of ``on``."""
+    findings = (check.evaluate(cooperative, on=on) for check in COMPLIANCE)
+    return [finding for finding in findings if finding is not None]

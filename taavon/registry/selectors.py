@@ -158,7 +158,7 @@ def status_history(cooperative: Cooperative) -> QuerySet[StatusChange]:
     return cooperative.status_changes.select_related("changed_by").order_by("-effective_on", "-id")
 
 
-def compliance(cooperative: Cooperative) -> list[rules_checks.Check]:
+def compliance(cooperative: Cooperative) -> list[rules_checks.Finding]:
     return rules_checks.compliance(cooperative)
 
 

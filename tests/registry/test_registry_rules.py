@@ -77,7 +77,7 @@ def test_below_the_minimum_is_flagged_on_the_compliance_list_not_refused(officer
     checks = {c.title: c for c in selectors.compliance(coop)}
     minimum = checks["Minimum members"]
     assert not minimum.passed and minimum.citation == rules.parameter("members.limits_by_type").cite()
-    assert "1 active members; at least 7" in minimum.detail
+    assert "1 active members; at least 7" in minimum.message
     assert checks["Maximum members"].passed
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
 
 import jdatetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
@@ -31,6 +31,7 @@ from taavon.core.jalali import days_in_jalali_month, format_jalali
 from taavon.core.persian import language_uses_persian_digits, to_ascii_digits, to_persian_digits
 from taavon.registry import selectors as registry_selectors
 from taavon.registry.models import Cooperative, Membership, MembershipStatus, Position, PositionRole
+from taavon.rules import Severity, Text
 
 from .. import events, law, live
 from ..models import (
@@ -108,10 +109,6 @@ def _require_manage(user, assembly: Assembly) -> None:
 # --------------------------------------------------------------------------- small helpers
 
 
-def _cite(key: str) -> str:
-    return rules.parameter(key).cite()
-
-
 def _local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
@@ -122,11 +119,6 @@ def _jdate(day) -> str:
 
 def _number(value) -> str:
     return to_persian_digits(value) if language_uses_persian_digits() else str(value)
-
-
-def _rules_of(assembly: Assembly) -> Mapping:
-    """The parameters an assembly is judged by: its snapshot once it has one, today's otherwise."""
-    return assembly.rules or rules.snapshot(law.ASSEMBLY_RULE_KEYS)
 
 
 def notice_topic(assembly: Assembly) -> str:
@@ -214,13 +206,13 @@ def _clean_agenda(cooperative: Cooperative, agenda: Iterable[Mapping]) -> tuple[
                     errors.append(
                         gettext("Agenda item %(n)s: the board has %(low)s to %(high)s principal members, not %(seats)s (%(rule)s).")
                         % {**where, "low": _number(low), "high": _number(high), "seats": _number(seats),
-                           "rule": _cite("board.size_max")}
+                           "rule": rules.cite("board.size_max")}
                     )
                 most = rules.get("board.alternates_max")
                 if alternates > most:
                     errors.append(
                         gettext("Agenda item %(n)s: at most %(most)s alternate board members (%(rule)s).")
-                        % {**where, "most": _number(most), "rule": _cite("board.alternates_max")}
+                        % {**where, "most": _number(most), "rule": rules.cite("board.alternates_max")}
                     )
             elif seats < 1:
                 errors.append(gettext("Agenda item %(n)s: elect at least one inspector.") % where)
@@ -275,54 +267,49 @@ def _annual_deadline(fiscal_end: datetime.date, months: int) -> datetime.date:
 # --------------------------------------------------------------------------- checks
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One rule applied to one assembly, as shown on its convening page.
+# A convening check's finding: the one rules vocabulary (key, severity, passed, message, citation).
+Finding = rules.Finding
 
-    ``ok``: the rule is met. ``blocking``: the rule is not met and the notice cannot be published
-    until it is (a finding that is neither is a warning). ``citation``: the rule, quoted.
-    """
-
-    key: str
-    title: str
-    ok: bool
-    blocking: bool
-    message: str
-    citation: str
-
-    @property
-    def warning(self) -> bool:
-        return not self.ok and not self.blocking
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "warning": self.warning}
+# Numbers and dates in a finding's message are shown in the digits of whoever reads it.
+_lazy_number = lazy(_number, str)
+_lazy_jdate = lazy(_jdate, str)
 
 
-def _finding(key, title, ok, message, citation, *, blocking=True) -> Finding:
-    return Finding(key=key, title=str(title), ok=ok, blocking=blocking and not ok, message=message, citation=str(citation))
+def _finding(key, title, ok, message: Text, citation=None, *, blocking=True) -> Finding:
+    """A finding of ``key``: a failed blocking check stops the notice; a failed other one warns."""
+    return Finding(
+        key=key,
+        code=key,
+        severity=Severity.ERROR if blocking else Severity.WARNING,
+        passed=ok,
+        msgid=message.msgid,
+        params=message.params,
+        title_msgid=title,
+        cite_as=citation,
+    )
 
 
 def _check_agenda(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     if items:
-        message = gettext("%(count)s items on the agenda.") % {"count": _number(len(items))}
+        message = Text(gettext_noop("%(count)s items on the agenda."), {"count": _lazy_number(len(items))})
     else:
-        message = gettext("The agenda is empty: add at least one item.")
-    return _finding("agenda", _("Agenda"), bool(items), message, REGULATION)
+        message = Text(gettext_noop("The agenda is empty: add at least one item."))
+    return _finding("agenda", gettext_noop("Agenda"), bool(items), message, REGULATION)
 
 
-def _notice_days(published: datetime.date, meeting: datetime.date, window) -> tuple[bool, str]:
+def _notice_days(published: datetime.date, meeting: datetime.date, window) -> tuple[bool, Text]:
     low, high = window
     days = (meeting - published).days
-    figures = {"days": _number(days), "low": _number(low), "high": _number(high)}
+    figures = {"days": _lazy_number(days), "low": _lazy_number(low), "high": _lazy_number(high)}
     if days < low:
-        return False, gettext(
+        return False, Text(gettext_noop(
             "%(days)s days from the notice to the meeting: at least %(low)s are required. Move the meeting later."
-        ) % figures
+        ), figures)
     if days > high:
-        return False, gettext(
+        return False, Text(gettext_noop(
             "%(days)s days from the notice to the meeting: at most %(high)s are allowed. Publish the notice later or move the meeting earlier."
-        ) % figures
-    return True, gettext("%(days)s days from the notice to the meeting: within %(low)s to %(high)s days.") % figures
+        ), figures)
+    return True, Text(gettext_noop("%(days)s days from the notice to the meeting: within %(low)s to %(high)s days."), figures)
 
 
 def _window_key(items: list[AgendaItem]) -> str:
@@ -330,115 +317,116 @@ def _window_key(items: list[AgendaItem]) -> str:
     return "assembly.notice_days_with_elections" if has_election else "assembly.notice_days"
 
 
-def _check_notice_window(assembly: Assembly, items: list[AgendaItem], values: Mapping) -> Finding:
+def _check_notice_window(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     key = _window_key(items)
     published = _local_date(assembly.notice_published_at) if assembly.notice_published_at else timezone.localdate()
-    ok, message = _notice_days(published, _local_date(assembly.starts_at), values[key])
+    ok, message = _notice_days(published, _local_date(assembly.starts_at), rules.value(key, snapshot=assembly.rules))
     if not assembly.notice_published_at:
-        message = gettext("If the notice is published today: %(message)s") % {"message": message}
-    title = _("Notice window, elections on the agenda") if key.endswith("with_elections") else _("Notice window")
-    return _finding(key, title, ok, message, _cite(key))
+        message = Text(gettext_noop("If the notice is published today: %(message)s"), {"message": message})
+    title = gettext_noop("Notice window, elections on the agenda") if key.endswith("with_elections") else gettext_noop("Notice window")
+    return _finding(key, title, ok, message)
 
 
 def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> Finding:
-    title = _("Matters reserved to an extraordinary assembly")
+    title = gettext_noop("Matters reserved to an extraordinary assembly")
     if assembly.kind == AssemblyKind.EXTRAORDINARY:
         return _finding("extraordinary_matters", title, True,
-                        gettext("An extraordinary assembly may decide these matters."), REGULATION)
+                        Text(gettext_noop("An extraordinary assembly may decide these matters.")), REGULATION)
     reserved = [i for i in items if i.matter in EXTRAORDINARY_MATTERS]
     if not reserved:
         return _finding("extraordinary_matters", title, True,
-                        gettext("No agenda item is reserved to an extraordinary assembly."), REGULATION)
-    names = "، ".join(f"«{i.title}» ({i.get_matter_display()})" for i in reserved)
-    message = gettext(
+                        Text(gettext_noop("No agenda item is reserved to an extraordinary assembly.")), REGULATION)
+    names = lazy(lambda: "، ".join(f"«{i.title}» ({i.get_matter_display()})" for i in reserved), str)()
+    message = Text(gettext_noop(
         "%(items)s can only be decided by an extraordinary general assembly: convene one, or remove the item."
-    ) % {"items": names}
+    ), {"items": names})
     return _finding("extraordinary_matters", title, False, message, REGULATION)
 
 
-def _check_annual_deadline(assembly: Assembly, values: Mapping) -> Finding:
+def _check_annual_deadline(assembly: Assembly) -> Finding:
     key = "assembly.annual_deadline_months"
-    title = _("Annual assembly deadline")
+    title = gettext_noop("Annual assembly deadline")
     if assembly.kind != AssemblyKind.ANNUAL_ORDINARY:
-        return _finding(key, title, True, gettext("Applies to the annual ordinary assembly only."), _cite(key))
+        return _finding(key, title, True, Text(gettext_noop("Applies to the annual ordinary assembly only.")))
     coop, meeting = assembly.cooperative, _local_date(assembly.starts_at)
     year = assembly.fiscal_year or _fiscal_year_before(coop, meeting)
     fiscal_end = _fiscal_year_end(coop, year)
-    deadline = _annual_deadline(fiscal_end, values[key])
-    figures = {"end": _jdate(fiscal_end), "deadline": _jdate(deadline), "months": _number(values[key])}
+    months = rules.value(key, snapshot=assembly.rules)
+    deadline = _annual_deadline(fiscal_end, months)
+    figures = {"end": _lazy_jdate(fiscal_end), "deadline": _lazy_jdate(deadline), "months": _lazy_number(months)}
     if meeting <= deadline:
-        message = gettext(
+        message = Text(gettext_noop(
             "The fiscal year ended on %(end)s: the annual assembly is due by %(deadline)s (%(months)s months); this one is in time."
-        ) % figures
-        return _finding(key, title, True, message, _cite(key), blocking=False)
-    figures["late"] = _number((meeting - deadline).days)
-    message = gettext(
+        ), figures)
+        return _finding(key, title, True, message, blocking=False)
+    figures["late"] = _lazy_number((meeting - deadline).days)
+    message = Text(gettext_noop(
         "The fiscal year ended on %(end)s: the annual assembly was due by %(deadline)s (%(months)s months); this one is %(late)s days late. It may still be held; the delay is on record."
-    ) % figures
-    return _finding(key, title, False, message, _cite(key), blocking=False)
+    ), figures)
+    return _finding(key, title, False, message, blocking=False)
 
 
-def _check_electronic(assembly: Assembly, values: Mapping) -> Finding:
+def _check_electronic(assembly: Assembly) -> Finding:
     key = "assembly.electronic_requires_all_verified"
-    title = _("Electronic assembly")
+    title = gettext_noop("Electronic assembly")
     if assembly.mode == AssemblyMode.IN_PERSON:
-        return _finding(key, title, True, gettext("An in-person assembly: the rule applies to electronic and hybrid assemblies."), _cite(key))
-    if not values[key]:
-        return _finding(key, title, True, gettext("The rule is not in force."), _cite(key))
+        return _finding(key, title, True, Text(gettext_noop("An in-person assembly: the rule applies to electronic and hybrid assemblies.")))
+    if not rules.value(key, snapshot=assembly.rules):
+        return _finding(key, title, True, Text(gettext_noop("The rule is not in force.")))
     coop = assembly.cooperative
     if registry_selectors.all_members_verified(coop):
-        return _finding(key, title, True, gettext("Every member is entered and verified."), _cite(key))
+        return _finding(key, title, True, Text(gettext_noop("Every member is entered and verified.")))
     unverified = registry_selectors.unverified_member_count(coop)
     if unverified:
-        message = gettext(
+        message = Text(gettext_noop(
             "%(count)s members are not verified: an electronic or hybrid assembly is allowed only when every member is verified. Have the provincial office verify them, or hold the assembly in person."
-        ) % {"count": _number(unverified)}
+        ), {"count": _lazy_number(unverified)})
     else:
-        message = gettext("The cooperative has no members entered: an electronic or hybrid assembly is not allowed.")
-    return _finding(key, title, False, message, _cite(key))
+        message = Text(gettext_noop("The cooperative has no members entered: an electronic or hybrid assembly is not allowed."))
+    return _finding(key, title, False, message)
 
 
-def _check_newspaper(assembly: Assembly, items: list[AgendaItem], values: Mapping) -> Finding:
+def _check_newspaper(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     key = "assembly.newspaper_notice_above_members"
-    title = _("Newspaper notice")
-    limit = values[key]
+    title = gettext_noop("Newspaper notice")
+    limit = rules.value(key, snapshot=assembly.rules)
     if assembly.notice_published_at:
         members = assembly.roll_size
     else:
         members = Membership.objects.filter(cooperative=assembly.cooperative, status=MembershipStatus.ACTIVE).count()
-    figures = {"count": _number(members), "limit": _number(limit)}
+    figures = {"count": _lazy_number(members), "limit": _lazy_number(limit)}
     if members <= limit:
-        message = gettext("%(count)s members: a newspaper notice is needed only above %(limit)s.") % figures
-        return _finding(key, title, True, message, _cite(key))
+        message = Text(gettext_noop("%(count)s members: a newspaper notice is needed only above %(limit)s."), figures)
+        return _finding(key, title, True, message)
     if not (assembly.newspaper and assembly.newspaper_date):
-        message = gettext(
+        message = Text(gettext_noop(
             "%(count)s members, more than %(limit)s: the notice must also appear in a newspaper. Enter the newspaper and the date of its notice when publishing."
-        ) % figures
-        return _finding(key, title, False, message, _cite(key))
-    window_key = _window_key(items)
-    ok, window = _notice_days(assembly.newspaper_date, _local_date(assembly.starts_at), values[window_key])
-    message = gettext("Newspaper notice in %(paper)s of %(date)s. %(window)s") % {
-        "paper": assembly.newspaper, "date": _jdate(assembly.newspaper_date), "window": window,
-    }
-    return _finding(key, title, ok, message, _cite(key))
+        ), figures)
+        return _finding(key, title, False, message)
+    window = rules.value(_window_key(items), snapshot=assembly.rules)
+    ok, window_message = _notice_days(assembly.newspaper_date, _local_date(assembly.starts_at), window)
+    message = Text(gettext_noop("Newspaper notice in %(paper)s of %(date)s. %(window)s"), {
+        "paper": assembly.newspaper, "date": _lazy_jdate(assembly.newspaper_date), "window": window_message,
+    })
+    return _finding(key, title, ok, message)
 
 
 def check_convening(assembly: Assembly) -> list[Finding]:
     """Every convening rule applied to ``assembly``, each with its citation.
 
-    The notice window is measured from the publication of the notice, or from today while the
+    The rules are the assembly's snapshot once its notice is published, today's before. The
+    notice window is measured from the publication of the notice, or from today while the
     assembly is a draft. A finding with ``blocking`` set stops the notice from being published;
     a failed finding without it (a late annual assembly) is a warning.
     """
-    values = _rules_of(assembly)
     items = list(assembly.items.order_by("position"))
     return [
         _check_agenda(assembly, items),
-        _check_notice_window(assembly, items, values),
+        _check_notice_window(assembly, items),
         _check_matters(assembly, items),
-        _check_annual_deadline(assembly, values),
-        _check_electronic(assembly, values),
-        _check_newspaper(assembly, items, values),
+        _check_annual_deadline(assembly),
+        _check_electronic(assembly),
+        _check_newspaper(assembly, items),
     ]
 
 
@@ -762,7 +750,7 @@ def quorum_required(assembly: Assembly) -> dict | None:
         return None
     quorum = law.quorum(assembly.rules, assembly.kind, assembly.call_number, roll=assembly.roll_size, present=0, represented=0)
     call = "first" if assembly.call_number == 1 else "second"
-    return {"required": quorum.required, "roll": quorum.roll, "citation": _cite(f"assembly.quorum.{law.family(assembly.kind)}.{call}")}
+    return {"required": quorum.required, "roll": quorum.roll, "citation": rules.cite(f"assembly.quorum.{law.family(assembly.kind)}.{call}")}
 
 
 def delivery_summary(assembly: Assembly) -> dict:

@@ -35,13 +35,6 @@ def _label(choices, value) -> str:
         return str(value or "")
 
 
-def _cite(key: str) -> str:
-    try:
-        return rules.parameter(key).cite()
-    except KeyError:
-        return ""
-
-
 def document_context(minutes: Minutes) -> dict:
     """The minutes' content with its labels and citations resolved in the active language."""
     doc = copy.deepcopy(minutes.content)
@@ -53,9 +46,9 @@ def document_context(minutes: Minutes) -> dict:
         member["role_label"] = _label(PresidingRole, member.get("role"))
     for item in doc.get("items", []):
         item["matter_label"] = _label(Matter, item.get("matter"))
-        item["majority_citation"] = _cite(item.get("majority_rule") or doc.get("majority_rule", ""))
-    doc["quorum_citation"] = _cite(doc.get("quorum_rule", ""))
-    doc["majority_citation"] = _cite(doc.get("majority_rule", ""))
+        item["majority_citation"] = rules.cite(item.get("majority_rule") or doc.get("majority_rule", ""), strict=False)
+    doc["quorum_citation"] = rules.cite(doc.get("quorum_rule", ""), strict=False)
+    doc["majority_citation"] = rules.cite(doc.get("majority_rule", ""), strict=False)
     gap_messages = {
         GAP_OPENING: gettext("The attendance and quorum at the opening are not in the event log."),
         GAP_CLOSING: gettext("The closing of the session is not in the event log."),

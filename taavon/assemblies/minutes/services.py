@@ -441,12 +441,6 @@ def review_history(minutes: Minutes) -> list[dict]:
     ]
 
 
-def _rule_value(assembly: Assembly, key: str, on: datetime.date | None = None):
-    """The parameter the assembly was convened under (its snapshot), else the one in force then."""
-    value = (assembly.rules or {}).get(key)
-    return value if value is not None else rules.get(key, on)
-
-
 def decisions_deadline(minutes: Minutes) -> datetime.date | None:
     """The last day to notify members of the decisions: the close of the session plus N days."""
     closed = (minutes.content.get("session") or {}).get("closed_at")
@@ -454,7 +448,7 @@ def decisions_deadline(minutes: Minutes) -> datetime.date | None:
     if closed_at is None:
         return None
     day = timezone.localtime(closed_at).date()
-    return day + datetime.timedelta(days=int(_rule_value(minutes.assembly, DECISIONS_KEY, day)))
+    return day + datetime.timedelta(days=int(rules.value(DECISIONS_KEY, snapshot=minutes.assembly.rules, on=day)))
 
 
 def decisions_status(minutes: Minutes) -> dict:
@@ -482,8 +476,8 @@ def decisions_status(minutes: Minutes) -> dict:
     return {
         "deadline": deadline,
         "deadline_jalali": _jalali(deadline, with_time=False) if deadline else "",
-        "days": int(_rule_value(minutes.assembly, DECISIONS_KEY)),
-        "citation": rules.parameter(DECISIONS_KEY).cite(),
+        "days": int(rules.value(DECISIONS_KEY, snapshot=minutes.assembly.rules)),
+        "citation": rules.cite(DECISIONS_KEY),
         "notified_at": notified,
         "met": met,
         "overdue": notified is None and deadline is not None and today > deadline,
@@ -613,7 +607,7 @@ def _seat_elected(actor, m: Minutes) -> list[dict]:
         if item.get("kind") != ItemKind.ELECTION or item.get("matter") not in ELECTED_ROLES or not item.get("election"):
             continue
         body, role, alternate_role, term_key = ELECTED_ROLES[item["matter"]]
-        years = int(_rule_value(a, term_key, term_start))
+        years = int(rules.value(term_key, snapshot=a.rules, on=term_start))
         term_end = registry_services.add_jalali_years(term_start, years)
         election = item["election"]
         people = Person.objects.in_bulk([c["person_id"] for c in election["elected"] + election["alternates"]])

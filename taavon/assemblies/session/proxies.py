@@ -49,11 +49,6 @@ REVOKED_BY_PRINCIPAL = "principal_revoked"
 PROXY_AUDIT_FIELDS = ("state", "holder_id", "holder_is_member", "note")
 
 
-def rule_value(assembly: Assembly, key: str):
-    """A legal parameter as the assembly was convened under it (today's value before the notice)."""
-    return assembly.rules[key] if key in assembly.rules else rules.get(key)
-
-
 def _regulation() -> str:
     return str(rules.parameter("assembly.proxies_per_holder").reference)
 
@@ -292,7 +287,7 @@ def give_proxy(
 
 def _check_cap(assembly: Assembly, holder: Person, *, is_member: bool) -> None:
     key = "assembly.proxies_per_holder" if is_member else "assembly.non_member_proxy_votes"
-    cap = int(rule_value(assembly, key))
+    cap = int(rules.value(key, snapshot=assembly.rules))
     held = Proxy.objects.filter(assembly=assembly, holder=holder, state__in=LIVE_PROXY_STATES).count()
     if held < cap:
         return
@@ -306,7 +301,7 @@ def _check_cap(assembly: Assembly, holder: Person, *, is_member: bool) -> None:
         )
     raise _error(
         "national_code", message, "proxy_cap",
-        name=holder.full_name, held=fadigits(held), cap=fadigits(cap), rule=rules.parameter(key).cite(),
+        name=holder.full_name, held=fadigits(held), cap=fadigits(cap), rule=rules.cite(key),
     )
 
 

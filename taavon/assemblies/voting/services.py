@@ -14,7 +14,6 @@ tally and its commit (on SQLite every write transaction is already serialised).
 """
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -22,8 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
@@ -52,11 +51,6 @@ from . import ballot_box
 
 CANDIDATE_REGISTERED = events.CANDIDATE_REGISTERED
 CANDIDATE_WITHDRAWN = events.CANDIDATE_WITHDRAWN
-# Legal capacity to stand for the board or as an inspector (age of majority in Iranian civil law).
-
-def candidate_minimum_age(assembly) -> int:
-    """The minimum age in the rules the assembly was convened under (today's rules before that)."""
-    return int(assembly.rules.get("candidates.minimum_age") or rules.get("candidates.minimum_age"))
 
 # Namespace of the advisory locks that order casts before an item's close (PostgreSQL only).
 _LOCK_NAMESPACE = 0x7476
@@ -80,62 +74,57 @@ class EligibilityContext:
     roll_entry: RollEntry | None
 
 
-@dataclass(frozen=True)
-class EligibilityRule:
-    """One condition for standing in an election.
-
-    ``check(context)`` is true when the person meets it; ``message`` (an English msgid, formatted
-    with ``params(context)``) says why not. The reason is stored with the candidacy.
-    """
-
-    code: str
-    message: str  # an English msgid, marked with gettext_noop
-    check: Callable[[EligibilityContext], bool]
-    params: Callable[[EligibilityContext], dict] = lambda context: {}
-
-
 def _age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-# The rules every candidate is checked against, in order. The list is extensible: other rules
-# (not already serving the maximum terms, a criminal-record check…) are appended as EligibilityRule.
-ELIGIBILITY_RULES: list[EligibilityRule] = [
-    EligibilityRule(
-        "active_member",
-        gettext_noop("Not a current member of this cooperative."),
+def _minimum_age(c: EligibilityContext) -> int:
+    # Legal capacity to stand for the board or as an inspector (age of majority in Iranian civil
+    # law), as the assembly was convened under it.
+    return int(rules.value("candidates.minimum_age", snapshot=c.assembly.rules))
+
+
+def _old_enough(c: EligibilityContext) -> bool:
+    if c.person.birth_date is None:
+        return True
+    return _age_on(c.person.birth_date, timezone.localdate(c.assembly.starts_at)) >= _minimum_age(c)
+
+
+# The conditions every candidate is checked against, in order; each failed one is a reason kept
+# with the candidacy. The list is extensible: other conditions (not already serving the maximum
+# terms, a criminal-record check…) are appended as rules.Condition.
+ELIGIBILITY: list[rules.Condition] = [
+    rules.Condition(
+        code="active_member",
+        key="active_member",
+        message=gettext_noop("Not a current member of this cooperative."),
         # A suspended membership is still a membership: suspension is its own reason below.
-        lambda c: c.membership is not None and c.membership.status != MembershipStatus.LEFT,
+        test=lambda c: c.membership is not None and c.membership.status != MembershipStatus.LEFT,
     ),
-    EligibilityRule(
-        "on_the_roll",
-        gettext_noop("Not on this assembly's voter roll."),
-        lambda c: c.roll_entry is not None,
+    rules.Condition(
+        code="on_the_roll",
+        key="on_the_roll",
+        message=gettext_noop("Not on this assembly's voter roll."),
+        test=lambda c: c.roll_entry is not None,
     ),
-    EligibilityRule(
-        "not_suspended",
-        gettext_noop("Membership is suspended."),
-        lambda c: c.membership is None or c.membership.status != MembershipStatus.SUSPENDED,
+    rules.Condition(
+        code="not_suspended",
+        key="not_suspended",
+        message=gettext_noop("Membership is suspended."),
+        test=lambda c: c.membership is None or c.membership.status != MembershipStatus.SUSPENDED,
     ),
-    EligibilityRule(
-        "adult",
-        gettext_noop("Younger than %(age)s on the day of the assembly."),
-        lambda c: (
-            c.person.birth_date is None
-            or _age_on(c.person.birth_date, timezone.localdate(c.assembly.starts_at))
-            >= candidate_minimum_age(c.assembly)
-        ),
-        lambda c: {"age": candidate_minimum_age(c.assembly)},
+    rules.Condition(
+        code="adult",
+        key="candidates.minimum_age",
+        message=gettext_noop("Younger than %(age)s on the day of the assembly."),
+        test=_old_enough,
+        params=lambda c: {"age": _minimum_age(c)},
     ),
 ]
 
 
-def check_eligibility(item: AgendaItem, person: Person) -> list[dict]:
-    """The reasons ``person`` may not stand in ``item`` (empty when eligible).
-
-    Each reason is ``{"rule": code, "message": msgid, "params": {...}}``; show it with
-    :func:`reason_text`.
-    """
+def eligibility(item: AgendaItem, person: Person) -> list[rules.Finding]:
+    """Every eligibility condition applied to ``person`` standing in ``item``, passed or not."""
     assembly = item.assembly
     context = EligibilityContext(
         item=item,
@@ -144,18 +133,21 @@ def check_eligibility(item: AgendaItem, person: Person) -> list[dict]:
         membership=Membership.objects.filter(cooperative_id=assembly.cooperative_id, person=person).first(),
         roll_entry=RollEntry.objects.filter(assembly=assembly, person=person).first(),
     )
-    reasons = []
-    for rule in ELIGIBILITY_RULES:
-        if not rule.check(context):
-            reasons.append({"rule": rule.code, "message": rule.message, "params": rule.params(context)})
-    return reasons
+    return [condition.evaluate(context) for condition in ELIGIBILITY]
+
+
+def check_eligibility(item: AgendaItem, person: Person) -> list[dict]:
+    """The reasons ``person`` may not stand in ``item`` (empty when eligible), as stored with the candidacy.
+
+    Each reason is a finding's record (:meth:`rules.Finding.as_record`) with ``"rule"`` naming the
+    condition, as before; show it with :func:`reason_text`.
+    """
+    return [{"rule": f.code, **f.as_record()} for f in eligibility(item, person) if not f.passed]
 
 
 def reason_text(reason: dict) -> str:
     """A stored ineligibility reason in the current language."""
-    text = gettext(reason.get("message", ""))
-    params = reason.get("params") or {}
-    return text % params if params else text
+    return rules.Finding.from_record(reason).message
 
 
 def _may_register(actor, assembly, person) -> bool:
@@ -169,7 +161,7 @@ def register_candidate(*, actor, item, person) -> Candidate:
     """Register ``person`` as a candidate in an election item, between the notice and the session.
 
     The member registers themselves, or an officer of the cooperative (or the provincial office)
-    registers them. Eligibility is checked against :data:`ELIGIBILITY_RULES`; an ineligible
+    registers them. Eligibility is checked against :data:`ELIGIBILITY`; an ineligible
     candidacy is kept with its reasons, so the candidate and the members can see why.
     """
     item = AgendaItem.objects.select_related("assembly", "assembly__cooperative").get(pk=_pk(item))

@@ -383,7 +383,10 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
 def _register_checks(cooperative: Cooperative, rows: list[dict]) -> dict[int, list[dict]]:
     """Reasons from the register as it is now: already a member, membership number taken,
     the largest share of capital one member may hold, and the member maximum of the
-    cooperative's legal type (rows past it, in file order). ``rows`` are otherwise valid."""
+    cooperative's legal type (rows past it, in file order). ``rows`` are otherwise valid.
+
+    The last two are the registry's declared compliance checks (``rules_checks.LARGEST_HOLDING``,
+    ``rules_checks.MEMBERS_MAX``): their bound for this cooperative, applied to each row."""
     found: dict[int, list[dict]] = {}
     codes = [r["national_code"] for r in rows]
     members: set[str] = set()
@@ -401,12 +404,13 @@ def _register_checks(cooperative: Cooperative, rows: list[dict]) -> dict[int, li
                 "membership_number", flat=True
             )
         )
-    share_limit = rules_checks.max_member_shares(cooperative)
-    _minimum, member_limit = rules_checks.member_limits(cooperative)
-    room = None
+    holding, most = rules_checks.LARGEST_HOLDING, rules_checks.MEMBERS_MAX
+    share_limit = holding.values(cooperative)["bound"]
+    member_limit = most.values(cooperative)["bound"]
+    active = 0
     if member_limit is not None:
+        # Counted afresh, not the stored member_count: rows accepted above take their places.
         active = Membership.objects.filter(cooperative=cooperative, status=MembershipStatus.ACTIVE).count()
-        room = max(member_limit - active, 0)
 
     for r in rows:
         reasons = []
@@ -414,18 +418,15 @@ def _register_checks(cooperative: Cooperative, rows: list[dict]) -> dict[int, li
             reasons.append(_reason("already_member", "national_code", value=r["national_code"]))
         if r["membership_number"] and r["membership_number"] in taken:
             reasons.append(_reason("membership_number_taken", "membership_number", value=r["membership_number"]))
-        if r["shares_held"] > share_limit:
+        if not holding.allows(r["shares_held"], share_limit):
             reasons.append(
-                _reason(
-                    "share_above_maximum", "shares_held",
-                    held=r["shares_held"], limit=share_limit, rule="capital.max_member_share",
-                )
+                _reason("share_above_maximum", "shares_held", held=r["shares_held"], limit=share_limit, rule=holding.key)
             )
-        if not reasons and room is not None:
-            if room > 0:
-                room -= 1
+        if not reasons:
+            if most.allows(active + 1, member_limit):
+                active += 1
             else:
-                reasons.append(_reason("members_above_maximum", None, limit=member_limit, rule="members.limits_by_type"))
+                reasons.append(_reason("members_above_maximum", None, limit=member_limit, rule=most.key))
         if reasons:
             found[r["row"]] = reasons
     return found
@@ -661,7 +662,7 @@ def describe(reason: dict) -> str:
     params: dict[str, Any] = {}
     for key, value in (reason.get("params") or {}).items():
         if key == "rule":
-            params[key] = rules.parameter(value).cite()
+            params[key] = rules.cite(value)
         elif key in ("held", "paid", "limit"):
             params[key] = money(value)
         elif key in ("value", "first_row", "max"):
