@@ -142,21 +142,29 @@ def autodiscover() -> None:
     autodiscover_modules("tasks")
     # Sub-packages are walked on disk only inside the project (BASE_DIR): importing arbitrary
     # ``tasks`` modules of third-party packages could pull in dependencies they do not have here.
-    base = Path(getattr(settings, "BASE_DIR", "")).resolve() if getattr(settings, "BASE_DIR", None) else None
-    if base is None:
-        return
-    for config in apps.get_app_configs():
-        root = Path(config.path).resolve()
+    base = getattr(settings, "BASE_DIR", None)
+    if base is not None:
+        import_sub_package_tasks([(c.name, Path(c.path)) for c in apps.get_app_configs()], base=Path(base))
+
+
+def import_sub_package_tasks(packages: list[tuple[str, Path]], *, base: Path) -> list[str]:
+    """Import ``<package>.<sub>…tasks`` for the packages under ``base``; the modules imported."""
+    imported = []
+    base = base.resolve()
+    for name, path in packages:
+        root = path.resolve()
         if not root.is_relative_to(base):
             continue
         for directory, subdirs, files in os.walk(root):
             subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
             here = Path(directory)
             if here == root:
-                continue
+                continue  # the app's own tasks module: autodiscover_modules imported it
             if "__init__.py" not in files:
                 subdirs[:] = []  # not a package: nothing below it is importable by dotted name
                 continue
             if "tasks.py" in files or (here / "tasks" / "__init__.py").exists():
-                dotted = ".".join([config.name, *here.relative_to(root).parts, "tasks"])
+                dotted = ".".join([name, *here.relative_to(root).parts, "tasks"])
                 import_module(dotted)
+                imported.append(dotted)
+    return imported

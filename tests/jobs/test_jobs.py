@@ -422,3 +422,44 @@ def test_two_workers_run_each_of_200_jobs_exactly_once(deferred):
     assert len(counts) == 200 and set(counts.values()) == {1}
     assert Job.objects.filter(state=Job.State.DONE).count() == 200
     assert set(Job.objects.values_list("worker", flat=True)) == {"worker-0", "worker-1"}  # both shared the work
+
+
+# Finding the tasks
+
+
+def test_tasks_of_an_apps_sub_packages_are_found(tmp_path, monkeypatch):
+    from taavon.jobs.registry import import_sub_package_tasks
+
+    app = tmp_path / "jobs_fake_app"
+    (app / "voting").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "voting" / "__init__.py").write_text("")
+    (app / "voting" / "tasks.py").write_text(
+        "from taavon import jobs\n\n\n"
+        "@jobs.task(name='tests.jobs.fake_rewrite')\n"
+        "def rewrite() -> None:\n"
+        "    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    assert import_sub_package_tasks([("jobs_fake_app", app)], base=tmp_path) == ["jobs_fake_app.voting.tasks"]
+    assert registry.find("tests.jobs.fake_rewrite") is not None
+    assert import_sub_package_tasks([("jobs_fake_app", app)], base=tmp_path / "elsewhere") == []
+
+
+def test_the_housekeeping_task_is_found_when_django_starts():
+    assert "jobs.purge_done" in registry.names()
+
+
+def test_run_jobs_once_runs_what_is_due_and_queues_the_periodic_jobs(deferred):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    jobs.enqueue(send_notice, to="09120000016")
+    out = StringIO()
+    call_command("run_jobs", "--once", stdout=out)
+
+    assert sorted(done) == ["09120000016", "daily report"]
+    assert Job.objects.filter(name="jobs.purge_done", state=Job.State.DONE).count() == 1
+    assert "jobs run" in out.getvalue()
