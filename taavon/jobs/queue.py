@@ -134,13 +134,14 @@ def _claim_next(*, worker_id: str, now: datetime.datetime) -> Job | None:
         with transaction.atomic():
             return _claim(due.select_for_update(skip_locked=True), worker_id=worker_id, now=now)
     # SQLite: writers are serialised; the conditional UPDATE decides which racer claimed the row.
+    # A plain read first, so that idle polls never take the database's write lock.
     for _ in range(5):
+        if not due.exists():
+            return None
         with transaction.atomic():
             job = _claim(due, worker_id=worker_id, now=now)
         if job is not None:
             return job
-        if not due.exists():
-            return None
     return None
 
 
