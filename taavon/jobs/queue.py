@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from . import registry
@@ -119,7 +120,9 @@ def _claim_expired(*, worker_id: str, now: datetime.datetime) -> Job | None:
                 return job
             continue
         message = f"The worker {dead.worker} stopped while running this job (its lease expired) after the last attempt."
-        if still.update(state=State.FAILED, locked_until=None, finished_at=timezone.now(), last_error=message):
+        # Kept above the earlier traceback, which may say why the worker died.
+        last_error = Concat(Value(message + "\n\n"), F("last_error"), output_field=TextField())
+        if still.update(state=State.FAILED, locked_until=None, finished_at=timezone.now(), last_error=last_error):
             logger.error("job %s failed: %s", dead.pk, message)
 
 
@@ -128,7 +131,7 @@ def _claim_next(*, worker_id: str, now: datetime.datetime) -> Job | None:
     job = _claim_expired(worker_id=worker_id, now=now)
     if job is not None:
         return job
-    due = Job.objects.filter(state=State.QUEUED, run_after__lte=now).order_by("run_after", "pk")
+    due = Job.objects.filter(state=State.QUEUED, run_after__lte=now).order_by("run_after")  # the index's own order
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: each worker locks a different row and never waits for another.
         with transaction.atomic():
