@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "taavon.accounts",
     "taavon.audit",
     "taavon.notifications",
+    "taavon.jobs",
     "taavon.registry",
     "taavon.assemblies",
     "taavon.demo",
@@ -156,6 +157,12 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env.bool("HUEY_IMMEDIATE", default=TESTING),
     }
+# Background jobs kept in the database (taavon.jobs, docs/jobs.md). Under pytest they run right
+# after the enqueuing transaction commits; JOBS_IMMEDIATE=false in the environment turns that off.
+JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=TESTING)
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)  # a job running longer may run twice
+JOBS_MAX_RETRY_DELAY_SECONDS = env.int("JOBS_MAX_RETRY_DELAY_SECONDS", default=3600)
+JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=7)
 # django-ratelimit checks for a shared cache; the embedded default runs one process.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 RATELIMIT_VIEW = "taavon.core.views.rate_limited"
