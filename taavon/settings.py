@@ -1,7 +1,7 @@
 """Settings for Taavon, read from the environment.
 
 The embedded default (no environment at all) is SQLite under ``var/``, in-process channel
-layer, SQLite-backed huey and a local-memory cache, so ``make run`` works on a bare machine.
+layer, background jobs in the database and a local-memory cache, so ``make run`` works on a bare machine.
 Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``, ``SECRET_KEY``, ``DEBUG=false``
 and ``ALLOWED_HOSTS``.
 """
@@ -27,7 +27,7 @@ env = environ.Env(
 )
 
 DEBUG = env("DEBUG")
-# Under pytest background jobs run inline (huey immediate mode).
+# Under pytest background jobs run right after the enqueuing transaction commits (JOBS_IMMEDIATE).
 TESTING = "pytest" in sys.modules
 # The embedded default carries a fixed development key; production must set its own.
 SECRET_KEY = env.str("SECRET_KEY", default="taavon-embedded-development-key-not-for-production-use-0123456789")
@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
-    "huey.contrib.djhuey",
     "channels",
     "taavon.core",
     "taavon.rules",
@@ -147,16 +146,9 @@ if REDIS_URL:
     # Answers as an empty cache while Redis is down: an outage costs speed, never an answer.
     CACHES = {"default": {"BACKEND": "taavon.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "taavon", "url": REDIS_URL, "immediate": env.bool("HUEY_IMMEDIATE", default=TESTING)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "taavon"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "taavon",
-        "filename": str(VAR_DIR / "huey.sqlite3"),
-        "immediate": env.bool("HUEY_IMMEDIATE", default=TESTING),
-    }
 # Background jobs kept in the database (taavon.jobs, docs/jobs.md). Under pytest they run right
 # after the enqueuing transaction commits; JOBS_IMMEDIATE=false in the environment turns that off.
 JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=TESTING)

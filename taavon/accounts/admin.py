@@ -32,13 +32,6 @@ USER_AUDIT_FIELDS = [
 GRANT_AUDIT_FIELDS = ["user", "role", "cooperative", "province", "bank_code", "position"]
 
 
-class _Audited(AuditedAdmin):
-    """Accounts name their audit records create/update/delete, as the account services do."""
-
-    def audit_action(self, obj, verb: str) -> str:
-        return {"add": "create", "change": "update", "delete": "delete"}[verb]
-
-
 class _IdentifierCleaning:
     """National code and mobile typed in Persian digits or with separators are stored canonical."""
 
@@ -92,7 +85,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(_Audited, BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     audit_fields = USER_AUDIT_FIELDS
 
     form = UserEditForm
@@ -129,14 +122,14 @@ class UserAdmin(_Audited, BaseUserAdmin):
         befores = {f.instance.pk: self.stored_snapshot(f.instance, GRANT_AUDIT_FIELDS) for f in formset.forms if f.instance.pk}
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            record(request.user, "delete", obj, before=snapshot(obj, fields=GRANT_AUDIT_FIELDS))
+            record(request.user, "grant.delete", obj, before=snapshot(obj, fields=GRANT_AUDIT_FIELDS))
             obj.delete()
         for obj in instances:
             before = befores.get(obj.pk)
             obj.save()
             record(
                 request.user,
-                "update" if before else "create",
+                "grant.update" if before else "grant.create",
                 obj,
                 before=before,
                 after=snapshot(obj, fields=GRANT_AUDIT_FIELDS),
@@ -152,7 +145,7 @@ class UserAdmin(_Audited, BaseUserAdmin):
             user.save(update_fields=["failed_logins", "locked_until"])
             record(
                 request.user,
-                "unlock",
+                "user.unlock",
                 user,
                 before=before,
                 after=snapshot(user, fields=["failed_logins", "locked_until"]),
@@ -162,7 +155,7 @@ class UserAdmin(_Audited, BaseUserAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(_Audited, admin.ModelAdmin):
+class RoleGrantAdmin(AuditedAdmin, admin.ModelAdmin):
     audit_fields = GRANT_AUDIT_FIELDS
 
     form = RoleGrantForm

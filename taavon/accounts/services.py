@@ -197,7 +197,7 @@ def _record_password_failure(user: User, *, ip=None) -> ValidationError:
     before = snapshot(user, fields=["failed_logins", "locked_until"])
     user.failed_logins, user.locked_until = 0, timezone.now() + timedelta(minutes=LOCK_MINUTES)
     user.save(update_fields=["failed_logins", "locked_until"])
-    record(None, "lock", user, before=before, after=snapshot(user, fields=["failed_logins", "locked_until"]), ip=ip)
+    record(None, "user.lock", user, before=before, after=snapshot(user, fields=["failed_logins", "locked_until"]), ip=ip)
     logger.warning("Account %s locked after %s failed passwords", user.national_code, PASSWORD_MAX_FAILURES)
     return _locked()
 
@@ -277,7 +277,7 @@ def _member_account(national_code: str) -> User:
         if person is None:
             raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
         user = User.objects.create_user(national_code=national_code)  # no password: members use codes
-        record(user, "create", user, after=snapshot(user, fields=["national_code", "is_active"]))
+        record(user, "user.create", user, after=snapshot(user, fields=["national_code", "is_active"]))
     if user.is_official or user.is_staff:
         raise ValidationError(
             _("Officials log in with their password: use the Official tab."), code="official_needs_password"
@@ -292,7 +292,7 @@ def _member_account(national_code: str) -> User:
         after = snapshot(user, fields=["person", "full_name", "mobile"])
         if after != before:
             user.save(update_fields=["person", "full_name", "mobile"])
-            record(user, "update", user, before=before, after=after)
+            record(user, "user.update", user, before=before, after=after)
     return user
 
 
@@ -317,7 +317,7 @@ def verify_login_code(*, national_code: str, code: str, user_id: int | None = No
             method = "code"
         if not user.is_active:
             raise ValidationError(_("This account is disabled. Contact an administrator."), code="inactive")
-        record(user, "login", user, after={"method": method}, ip=ip)
+        record(user, "user.login", user, after={"method": method}, ip=ip)
     return user
 
 
@@ -339,7 +339,7 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
             params={"count": MAX_ACTIVE_TOKENS},
         )
     row, token = ApiToken.issue(user, name)
-    record(user, "create", row, after=_token_snapshot(row))
+    record(user, "token.create", row, after=_token_snapshot(row))
     return row, token
 
 
@@ -352,7 +352,7 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
     before = _token_snapshot(token)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record(actor, "revoke", token, before=before, after=_token_snapshot(token))
+    record(actor, "token.revoke", token, before=before, after=_token_snapshot(token))
     return token
 
 

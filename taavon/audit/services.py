@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from django.db import models
 
+from .actions import AuditAction
 from .models import AuditEvent
 
 
@@ -42,6 +43,7 @@ def record(actor, action: str, obj: models.Model, *, before=None, after=None, co
         # The cooperative model is the one the log's own key points to: the audit layer imports no domain.
         is_cooperative = isinstance(obj, AuditEvent._meta.get_field("cooperative").related_model)
         cooperative = obj if is_cooperative else getattr(obj, "cooperative", None)
+    AuditAction(action)  # only declared names: a typo fails here, not in an investigation
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor,

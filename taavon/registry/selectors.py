@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from taavon.accounts.scoping import Action, get_or_404, has_any_scope, scope
+from taavon.audit.actions import label as audit_label
 from taavon.audit.models import AuditEvent
 from taavon.core.jalali import format_jalali
 from taavon.core.persian import language_uses_persian_digits, search_tokens, to_ascii_digits
@@ -232,23 +233,6 @@ def audit_history(cooperative: Cooperative) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(cooperative_id=cooperative.pk).select_related("actor").order_by("-at", "-id")
 
 
-ACTION_LABELS = {
-    "cooperative.create": _("Registered the cooperative"),
-    "cooperative.update": _("Edited the cooperative"),
-    "cooperative.status_change": _("Changed the status"),
-    "person.create": _("Registered a person"),
-    "person.update": _("Completed a person's details"),
-    "membership.create": _("Added a member"),
-    "membership.update": _("Edited a membership"),
-    "membership.leave": _("Marked a member as left"),
-    "membership.verify": _("Verified a member"),
-    "membership.verify_all": _("Verified all members"),
-    "position.create": _("Added a position"),
-    "position.end": _("Ended a position"),
-    "cooperative.admin_change": _("Corrected the cooperative in the back office"),
-    "person.admin_change": _("Corrected a person in the back office"),
-    "cooperative.admin_delete": _("Deleted in the back office"),
-}
 FIELD_LABELS = {
     "unverified": _("members not verified"),
     "effective_on": _("effective on"),
@@ -319,4 +303,4 @@ def describe_event(event: AuditEvent) -> EventView:
         field = _model_field(event.object_type, attname)
         label = FIELD_LABELS.get(attname) or (field.verbose_name if field is not None else attname)
         changes.append(Change(str(label), _shown(field, before), _shown(field, after)))
-    return EventView(event, str(ACTION_LABELS.get(event.action, event.action)), changes)
+    return EventView(event, audit_label(event.action), changes)

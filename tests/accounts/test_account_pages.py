@@ -60,7 +60,7 @@ def test_a_new_token_is_shown_once(en):
     page = en.get(TOKENS).content.decode()
     assert token not in page
     assert "accounting software" in page and row.prefix in page
-    assert AuditEvent.objects.filter(action="create", object_type="accounts.apitoken", object_id=str(row.pk)).exists()
+    assert AuditEvent.objects.filter(action="token.create", object_type="accounts.apitoken", object_id=str(row.pk)).exists()
 
 
 def test_a_token_needs_a_name(en):
@@ -79,7 +79,7 @@ def test_revoking_a_token(en):
     row.refresh_from_db()
     assert row.revoked_at is not None
     assert "Revoked" in en.get(TOKENS).content.decode()
-    assert AuditEvent.objects.filter(action="revoke", object_type="accounts.apitoken", object_id=str(row.pk)).exists()
+    assert AuditEvent.objects.filter(action="token.revoke", object_type="accounts.apitoken", object_id=str(row.pk)).exists()
 
 
 def test_nobody_sees_or_revokes_another_users_token(en):

@@ -39,7 +39,7 @@ def test_granting_a_role_in_the_admin_is_audited(admin_client):
     )
     assert response.status_code == 302
     grant = RoleGrant.objects.get(user=member, role=Role.SUPERVISOR)
-    event = AuditEvent.objects.get(action="create", object_type="accounts.rolegrant", object_id=str(grant.pk))
+    event = AuditEvent.objects.get(action="rolegrant.admin_add", object_type="accounts.rolegrant", object_id=str(grant.pk))
     assert event.after["role"] == "supervisor"
 
 
@@ -81,7 +81,7 @@ def test_an_administrator_can_unlock_an_account(admin_client):
     assert response.status_code == 302
     locked.refresh_from_db()
     assert locked.locked_until is None
-    assert AuditEvent.objects.filter(action="unlock", object_id=str(locked.pk)).exists()
+    assert AuditEvent.objects.filter(action="user.unlock", object_id=str(locked.pk)).exists()
 
 
 def test_an_administrator_adds_an_official_typed_in_persian_digits(admin_client):
@@ -104,6 +104,6 @@ def test_an_administrator_adds_an_official_typed_in_persian_digits(admin_client)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     user = User.objects.get(national_code=national_code)
     assert user.mobile == "09123456789" and user.check_password(helpers.PASSWORD)
-    assert AuditEvent.objects.filter(action="create", object_type="accounts.user", object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(action="user.admin_add", object_type="accounts.user", object_id=str(user.pk)).exists()
     assert "password" not in AuditEvent.objects.get(object_type="accounts.user", object_id=str(user.pk)).after
-    assert user.is_official and AuditEvent.objects.filter(action="create", object_type="accounts.rolegrant").exists()
+    assert user.is_official and AuditEvent.objects.filter(action="grant.create", object_type="accounts.rolegrant").exists()

@@ -66,7 +66,7 @@ def test_creating_listing_and_revoking_tokens_through_the_api(client):
     created = response.json()
     assert created["token"].startswith("tvn_") and created["name"] == "nightly export"
     assert client.get(ME, **bearer(created["token"])).json()["national_code"] == user.national_code
-    assert AuditEvent.objects.filter(action="create", object_id=str(created["id"])).exists()
+    assert AuditEvent.objects.filter(action="token.create", object_id=str(created["id"])).exists()
 
     listed = client.get(TOKENS, **bearer(token)).json()
     assert {t["name"] for t in listed} == {"first", "nightly export"}
@@ -74,7 +74,7 @@ def test_creating_listing_and_revoking_tokens_through_the_api(client):
 
     assert client.delete(f"{TOKENS}/{created['id']}", **bearer(token)).status_code == 204
     assert client.get(ME, **bearer(created["token"])).status_code == 401
-    assert AuditEvent.objects.filter(action="revoke", object_id=str(created["id"])).exists()
+    assert AuditEvent.objects.filter(action="token.revoke", object_id=str(created["id"])).exists()
 
 
 def test_a_token_without_a_name_is_refused_with_422(client):

@@ -47,7 +47,7 @@ def test_a_member_logs_in_with_the_code_sent_to_the_mobile_in_the_registry(en, s
     assert Role.MEMBER in user.roles()
     assert en.get(reverse("accounts:me")).status_code == 200
     assert en.get(CODE)["Location"] == LOGIN  # the finished login is not left open in the session
-    assert AuditEvent.objects.filter(action="login", object_type="accounts.user", object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(action="user.login", object_type="accounts.user", object_id=str(user.pk)).exists()
 
 
 def test_the_code_is_kept_only_as_a_hash_and_the_delivery_log_is_redacted(en, sms):

@@ -39,7 +39,7 @@ def test_an_officer_logs_in_with_password_then_code(en, sms, officer):
     response = enter_code(en, sms.last_code("09123334455"))
     assert response.status_code == 302
     assert en.get(reverse("accounts:me")).context["user"] == officer
-    event = AuditEvent.objects.get(action="login", object_id=str(officer.pk))
+    event = AuditEvent.objects.get(action="user.login", object_id=str(officer.pk))
     assert event.after == {"method": "password+code"} and event.actor_id == officer.pk
 
 
@@ -70,7 +70,7 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(en, sms, offi
     assert officer.is_locked()
     minutes = (officer.locked_until - timezone.now()).total_seconds() / 60
     assert services.LOCK_MINUTES - 1 < minutes <= services.LOCK_MINUTES
-    assert AuditEvent.objects.filter(action="lock", object_id=str(officer.pk)).exists()
+    assert AuditEvent.objects.filter(action="user.lock", object_id=str(officer.pk)).exists()
 
     # Even the right password is refused while locked, and no code is sent.
     response = give_password(en, officer.national_code)

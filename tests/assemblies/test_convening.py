@@ -7,12 +7,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from taavon import rules
+from taavon import jobs, rules
 from taavon.accounts.models import Role
-from taavon.assemblies import events, law, tasks
+from taavon.assemblies import events, law
 from taavon.assemblies.convening import services as convening
 from taavon.assemblies.models import AgendaItem, Assembly, AssemblyEvent
 from taavon.audit.models import AuditEvent
+from taavon.jobs.testing import deferred
+from taavon.notifications import broadcasts
 from taavon.notifications.models import OutboundMessage
 from taavon.registry import services as registry_services
 from taavon.rules.models import ParameterValue
@@ -284,7 +286,11 @@ def test_notices_are_sent_in_keyset_batches_and_the_progress_counts_every_member
     assembly = factory.freeze_roll(factory.assembly(coop, members=0))
     Assembly.objects.filter(pk=assembly.pk).update(notices_total=assembly.roll_size)
 
-    batches = tasks.send_notices(assembly.pk, batch_size=5).get()
+    with deferred():
+        batches = broadcasts.fan_out(
+            name=convening.NOTICE_BROADCAST, params={"assembly_id": assembly.pk}, batch_size=5
+        )
+        jobs.run_all()
 
     assert batches == 3  # 12 members in batches of five
     assembly.refresh_from_db()

@@ -158,7 +158,7 @@ def test_the_push_after_a_check_in_counts_afresh_and_shares_the_figure(monkeypat
     from taavon.assemblies import live
 
     sent = []
-    monkeypatch.setattr(live, "publish", lambda assembly_id, event, payload=None: sent.append(payload))
+    monkeypatch.setattr(live, "send_now", lambda assembly_id, event, payload=None: sent.append(payload))
     a = big(factory.in_session(factory.assembly(members=5), present=2))
     assert attendance.live_quorum(a).present == 2
     entry = a.roll.order_by("id").select_related("person")[2]

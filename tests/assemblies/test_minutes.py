@@ -8,12 +8,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from taavon import jobs
 from taavon.accounts.models import OneTimeCode, Role
 from taavon.assemblies import events
 from taavon.assemblies.minutes import services as minutes
 from taavon.assemblies.models import AssemblyEvent, Minutes, MinutesApproval
 from taavon.audit.models import AuditEvent
 from taavon.core.jalali import format_jalali
+from taavon.jobs.testing import deferred
+from taavon.notifications import broadcasts
 from taavon.notifications.models import OutboundMessage
 from taavon.registry import services as registry_services
 from taavon.registry.models import Position
@@ -481,9 +484,13 @@ def test_a_late_notice_is_marked_as_after_the_legal_time(story, board_users, sms
 
 def test_a_large_roll_is_notified_in_batches_that_workers_share(story, board_users, sms):
     minutes.draft_minutes(story.assembly)
-    m = approve_all(story, board_users, sms)
+    approve_all(story, board_users, sms)
 
-    batches = minutes.send_decisions.call_local(m.pk, batch_size=3)
+    with deferred():
+        batches = broadcasts.fan_out(
+            name=minutes.DECISIONS_BROADCAST, params={"assembly_id": story.assembly.pk}, batch_size=3
+        )
+        jobs.run_all()
 
     assert batches == 3  # 7 members: 3 + 3 + 1
     sent = OutboundMessage.objects.filter(topic=minutes.decisions_topic(story.assembly.pk), channel="sms")

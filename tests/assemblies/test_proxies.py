@@ -79,7 +79,7 @@ def test_a_member_gives_a_proxy_to_another_member_on_the_page_and_it_awaits_conf
     event = AssemblyEvent.objects.get(assembly=noticed, kind=events.PROXY_GIVEN)
     assert event.data["principal"]["person_id"] == principal.person_id
     assert event.data["holder"] == {"person_id": holder.person_id, "name": holder.person.full_name}
-    assert AuditEvent.objects.filter(action="assembly.proxy_given", object_id=str(proxy.pk)).exists()
+    assert AuditEvent.objects.filter(action="proxy.give", object_id=str(proxy.pk)).exists()
 
 
 def test_the_holder_sees_the_proxy_they_hold(en, noticed, roll):
@@ -280,7 +280,7 @@ def test_an_officer_confirms_a_proxy_after_checking_identities(en, noticed, roll
     proxy.refresh_from_db()
     assert proxy.state == ProxyState.CONFIRMED and proxy.decided_by == officer
     assert AssemblyEvent.objects.filter(assembly=noticed, kind=events.PROXY_CONFIRMED).exists()
-    assert AuditEvent.objects.filter(action="assembly.proxy_confirmed", actor=officer).exists()
+    assert AuditEvent.objects.filter(action="proxy.confirm", actor=officer).exists()
 
 
 def test_a_supervisor_refuses_a_proxy_with_a_reason_the_member_reads(en, client, noticed, roll):

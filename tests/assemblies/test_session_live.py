@@ -141,7 +141,7 @@ def test_a_burst_of_check_ins_is_pushed_each_time_for_a_small_roll_and_once_a_se
     from taavon.assemblies import live
 
     sent = []
-    monkeypatch.setattr(live, "publish", lambda assembly_id, event, payload=None: sent.append((event, payload)))
+    monkeypatch.setattr(live, "send_now", lambda assembly_id, event, payload=None: sent.append((event, payload)))
     session.roll_size = roll_size
     session.save(update_fields=["roll_size"])
     roll = list(session.roll.select_related("person").order_by("id"))

@@ -29,6 +29,7 @@ from taavon.audit.services import record
 from taavon.audit.services import snapshot as audit_snapshot
 from taavon.core.jalali import days_in_jalali_month, format_jalali
 from taavon.core.persian import language_uses_persian_digits, to_ascii_digits, to_persian_digits
+from taavon.notifications.broadcasts import broadcast
 from taavon.registry import selectors as registry_selectors
 from taavon.registry.models import Cooperative, Membership, MembershipStatus, Position, PositionRole
 from taavon.rules import Severity, Text
@@ -83,6 +84,7 @@ class ConveningReason(models.TextChoices):
 
 
 OFFICER, SUPERVISOR = "officer", "supervisor"
+NOTICE_BROADCAST = "assemblies.notice"  # declared in .tasks; queued in the notice's transaction
 
 
 # --------------------------------------------------------------------------- who may convene
@@ -626,10 +628,8 @@ def publish_notice(*, actor, assembly: Assembly, newspaper: str = "", newspaper_
     events.log(a, events.ROLL_FROZEN, {"record_date": today.isoformat(), "roll_size": roll_size, "votes": roll_size}, actor)
     record(actor, "assembly.publish_notice", a, before=before, after=_state(a))
 
-    from .. import tasks
-
     assembly_id = a.pk
-    transaction.on_commit(lambda: tasks.send_notices(assembly_id))
+    broadcast(NOTICE_BROADCAST, assembly_id=assembly_id)
     live.publish(assembly_id, "notice_published", {"roll_size": roll_size})
     return a
 

@@ -41,14 +41,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from huey.contrib.djhuey import db_task
 
 from taavon import rules
 from taavon.accounts import services as accounts_services
@@ -56,8 +54,8 @@ from taavon.accounts.scoping import Action, can, has_authority, may, scope
 from taavon.audit.services import record
 from taavon.core.jalali import format_jalali
 from taavon.core.templatetags.taavon_format import fadigits
+from taavon.notifications.broadcasts import broadcast
 from taavon.notifications.models import OutboundMessage
-from taavon.notifications.services import send_email, send_sms
 from taavon.registry import rules_checks
 from taavon.registry import services as registry_services
 from taavon.registry.models import Body, Person, PositionRole
@@ -88,7 +86,9 @@ SESSION_KINDS = (
     events.SESSION_CLOSED,
 )
 # Members notified of the decisions per background job (one job queues them all, workers share them).
-NOTIFY_BATCH = 1000
+# Declared in .tasks; queued by name in the transaction of the change that causes them.
+DECISIONS_BROADCAST = "assemblies.decisions"
+DRAFT_TASK = "assemblies.draft_minutes"
 SMS_MAX_CHARS = 480  # about six SMS parts in Persian: a summary, the full minutes are on the platform
 DECISIONS_KEY = "assembly.decisions_notice_days"
 
@@ -536,7 +536,7 @@ def approve(*, actor, minutes: Minutes, code: str) -> Minutes:
         approval = MinutesApproval.objects.create(minutes=m, person_id=seat.person_id)
         record(
             actor,
-            "minutes.approval",
+            "minutes.sign",
             m,
             after={"person": seat.person_id, "role": seat.role, "approved_at": approval.approved_at},
             cooperative=m.assembly.cooperative,
@@ -723,44 +723,6 @@ def decisions_message(content: dict) -> tuple[str, str, str]:
     return sms, intro, body
 
 
-@db_task()
-def send_decisions(minutes_id: int, batch_size: int = NOTIFY_BATCH) -> int:
-    """Queue the batches of the decisions notice over the roll (keyset by primary key); the number queued."""
-    assembly_id = Minutes.objects.filter(pk=minutes_id).values_list("assembly_id", flat=True).first()
-    last_id, batches = 0, 0
-    while assembly_id is not None:
-        ids = list(
-            RollEntry.objects.filter(assembly_id=assembly_id, pk__gt=last_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            break
-        send_decisions_batch(minutes_id, ids[0], ids[-1])
-        last_id, batches = ids[-1], batches + 1
-    return batches
-
-
-@db_task()
-def send_decisions_batch(minutes_id: int, first_id: int, last_id: int) -> int:
-    """Send the decisions summary to the roll entries ``first_id``..``last_id`` (SMS, and e-mail where known)."""
-    minutes = Minutes.objects.filter(pk=minutes_id).first()
-    if minutes is None:
-        return 0
-    entries = RollEntry.objects.filter(assembly_id=minutes.assembly_id, pk__gte=first_id, pk__lte=last_id)
-    topic = decisions_topic(minutes.assembly_id)
-    with translation.override(settings.LANGUAGE_CODE):
-        sms, subject, body = decisions_message(minutes.content)
-    sent = 0
-    for mobile, email in entries.order_by("pk").values_list("person__mobile", "person__email"):
-        if mobile:
-            send_sms(mobile, sms, topic=topic)
-        if email:
-            send_email(email, subject, body, topic=topic)
-        sent += 1
-    return sent
-
-
 @transaction.atomic
 def notify_decisions(*, actor, assembly: Assembly) -> Minutes:
     """Notify every member on the roll of the decisions (SMS, and e-mail where known), in background batches.
@@ -790,7 +752,6 @@ def notify_decisions(*, actor, assembly: Assembly) -> Minutes:
     data = {"recipients": a.roll_size, "deadline": _iso(deadline), "on_time": on_time, "rule": DECISIONS_KEY}
     events.log(a, events.DECISIONS_NOTIFIED, data, actor)
     record(actor, "minutes.notify_decisions", m, after=data, cooperative=a.cooperative)
-    minutes_id = m.pk
-    transaction.on_commit(lambda: send_decisions(minutes_id))
+    broadcast(DECISIONS_BROADCAST, assembly_id=a.pk)
     live.publish(a.pk, "minutes", {"state": m.state, "decisions_notified": True})
     return m

@@ -279,7 +279,7 @@ def give_proxy(
         raise ValidationError(
             _("You have already given a proxy for this assembly: a member gives one proxy at a time."), code="one_proxy"
         ) from None
-    events.changed(assembly, events.PROXY_GIVEN, _data(proxy), actor=actor, audit="assembly.proxy_given", obj=proxy,
+    events.changed(assembly, events.PROXY_GIVEN, _data(proxy), actor=actor, audit="proxy.give", obj=proxy,
                    after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy
@@ -338,7 +338,7 @@ def revoke_proxy(*, actor, proxy: Proxy) -> Proxy:
     proxy.note = REVOKED_BY_PRINCIPAL
     proxy.save(update_fields=["state", "ended_at", "note"])
     events.changed(assembly, events.PROXY_REVOKED, _data(proxy, reason=REVOKED_BY_PRINCIPAL), actor=actor,
-                   audit="assembly.proxy_revoked", obj=proxy, before=before, after=_snapshot(proxy))
+                   audit="proxy.revoke", obj=proxy, before=before, after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy
 
@@ -378,9 +378,9 @@ def decide_proxy(*, actor, proxy: Proxy, confirm: bool, reason: str = "", identi
         proxy.ended_at = now
     proxy.save(update_fields=["state", "decided_by", "decided_at", "note", "ended_at"])
     if confirm:
-        kind, data, audit = events.PROXY_CONFIRMED, _data(proxy), "assembly.proxy_confirmed"
+        kind, data, audit = events.PROXY_CONFIRMED, _data(proxy), "proxy.confirm"
     else:
-        kind, data, audit = events.PROXY_REFUSED, _data(proxy, reason=proxy.note), "assembly.proxy_refused"
+        kind, data, audit = events.PROXY_REFUSED, _data(proxy, reason=proxy.note), "proxy.refuse"
     events.changed(assembly, kind, data, actor=actor, audit=audit, obj=proxy, before=before, after=_snapshot(proxy))
     push_attendance(assembly)
     return proxy

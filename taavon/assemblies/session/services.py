@@ -46,7 +46,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from taavon import rules
+from taavon import jobs, rules
 from taavon.accounts.scoping import Action, may
 from taavon.audit.services import record
 from taavon.core.templatetags.taavon_format import fadigits, jdatetime_filter
@@ -228,9 +228,9 @@ def push_attendance(assembly: Assembly, *, throttle: bool = False) -> None:
                 return
         fresh = Assembly.objects.filter(pk=assembly_id).first()
         if fresh is not None and fresh.rules:
-            live.publish(assembly_id, "attendance", attendance_payload(fresh, fresh=True))
+            live.send_now(assembly_id, "attendance", attendance_payload(fresh, fresh=True))
 
-    transaction.on_commit(send)
+    live.after_commit(send, what="attendance")
 
 
 # --------------------------------------------------------------------------- who is present
@@ -339,7 +339,7 @@ def _revoke_on_check_in(*, actor, assembly: Assembly, roll_entry: RollEntry) -> 
             actor,
         )
         record(
-            actor, "assembly.proxy_revoked", proxy, before=before,
+            actor, "proxy.revoke", proxy, before=before,
             after={"state": proxy.state, "reason": REVOKED_ON_CHECK_IN}, cooperative=assembly.cooperative,
         )
     return revoked
@@ -423,7 +423,7 @@ def check_in_holder(*, actor, assembly: Assembly, person: Person, by_secretary: 
             )
     except IntegrityError:
         raise already from None
-    record(actor, "assembly.holder_joined", assembly, after={"person_id": person.pk, "by_secretary": by_secretary})
+    record(actor, "assembly.holder_join", assembly, after={"person_id": person.pk, "by_secretary": by_secretary})
     push_attendance(assembly)
     return presence
 
@@ -546,7 +546,7 @@ def adjourn_for_no_quorum(*, actor, assembly: Assembly) -> Assembly:
             code="quorum_reached", params=_quorum_params(assembly, quorum),
         )
     figures = quorum_figures(assembly, quorum)
-    _end(assembly, actor, AssemblyState.NO_QUORUM, event=(events.NO_QUORUM, figures), audit=("assembly.no_quorum", {"quorum": figures}))
+    _end(assembly, actor, AssemblyState.NO_QUORUM, event=(events.NO_QUORUM, figures), audit=("assembly.adjourn", {"quorum": figures}))
     return assembly
 
 
@@ -574,7 +574,8 @@ def close_session(*, actor, assembly: Assembly) -> Assembly:
         event=(events.SESSION_CLOSED, {"closed_at": now.isoformat(), "attendance": figures, "items_not_voted": not_voted}),
         audit=("assembly.session_close", {"attendance": figures}),
     )
-    transaction.on_commit(lambda: _draft_minutes(assembly.pk, actor))
+    # Drafting is work that must happen: a job of this transaction (the minutes page can redraft too).
+    jobs.enqueue("assemblies.draft_minutes", assembly_id=assembly.pk)
     return assembly
 
 
@@ -593,12 +594,3 @@ def _end(assembly: Assembly, actor, state, *, event: tuple, audit: tuple, now=No
     push_attendance(assembly)
 
 
-def _draft_minutes(assembly_id: int, actor) -> None:
-    """Draft the minutes once the closing is committed. A failure leaves the session closed (the
-    minutes can be drafted again from their page) and is logged."""
-    from ..minutes.services import draft_minutes
-
-    try:
-        draft_minutes(Assembly.objects.get(pk=assembly_id), actor=actor)
-    except Exception:
-        logger.exception("Drafting the minutes of assembly %s after closing failed", assembly_id)

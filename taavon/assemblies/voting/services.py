@@ -14,6 +14,7 @@ tally and its commit (on SQLite every write transaction is already serialised).
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from taavon import rules
+from taavon import jobs, rules
 from taavon.accounts.scoping import Action, has_authority, may
 from taavon.registry.models import Membership, MembershipStatus, Person
 
@@ -51,6 +52,11 @@ from . import ballot_box
 
 CANDIDATE_REGISTERED = events.CANDIDATE_REGISTERED
 CANDIDATE_WITHDRAWN = events.CANDIDATE_WITHDRAWN
+
+# Jobs declared in .tasks, queued by name (tasks import this module).
+TURNOUT_TASK = "assemblies.publish_turnout"
+REWRITE_TASK = "assemblies.rewrite_closed_item"
+logger = logging.getLogger(__name__)
 
 # Namespace of the advisory locks that order casts before an item's close (PostgreSQL only).
 _LOCK_NAMESPACE = 0x7476
@@ -194,7 +200,7 @@ def register_candidate(*, actor, item, person) -> Candidate:
         "state": state.value,
         "reasons": [r["rule"] for r in reasons],
     }
-    events.changed(assembly, CANDIDATE_REGISTERED, data, actor=actor, audit="assemblies.candidate_registered", obj=candidate)
+    events.changed(assembly, CANDIDATE_REGISTERED, data, actor=actor, audit="candidate.register", obj=candidate)
     return candidate
 
 
@@ -223,7 +229,7 @@ def withdraw_candidate(*, actor, candidate) -> Candidate:
         "name": candidate.person.full_name,
     }
     events.changed(
-        assembly, CANDIDATE_WITHDRAWN, data, actor=actor, audit="assemblies.candidate_withdrawn", obj=candidate,
+        assembly, CANDIDATE_WITHDRAWN, data, actor=actor, audit="candidate.withdraw", obj=candidate,
         before={"state": before}, after={"state": candidate.state},
     )
     return candidate
@@ -313,7 +319,7 @@ def open_item(*, actor, item) -> AgendaItem:
     item.quorum_at_open = attendance.quorum_figures(assembly, quorum)
     item.save(update_fields=["state", "opened_at", "quorum_at_open"])
     data = {**_item_data(item), "quorum": item.quorum_at_open}
-    events.changed(assembly, events.ITEM_OPENED, data, actor=actor, audit="assemblies.item_opened", obj=item,
+    events.changed(assembly, events.ITEM_OPENED, data, actor=actor, audit="item.open", obj=item,
                    push=("item_opened", data))
     live.publish(assembly.pk, "turnout", turnout(item))
     return item
@@ -368,16 +374,11 @@ def close_item(*, actor, item) -> AgendaItem:
         "chain_head": head,
         "result": result,
     }
-    events.changed(assembly, events.ITEM_CLOSED, data, actor=actor, audit="assemblies.item_closed", obj=item,
+    events.changed(assembly, events.ITEM_CLOSED, data, actor=actor, audit="item.close", obj=item,
                    push=("item_closed", data))
-    transaction.on_commit(lambda: _forget_casting_order(item.pk))
+    # Work that must happen: a job of the close's own transaction, run once it commits.
+    jobs.enqueue(REWRITE_TASK, item_id=item.pk)
     return item
-
-
-def _forget_casting_order(item_id: int) -> None:
-    from ..tasks import rewrite_closed_item  # tasks import this module
-
-    rewrite_closed_item(item_id)
 
 
 # --------------------------------------------------------------------------- casting
@@ -445,10 +446,13 @@ def _clean_content(kind: str, seats: int, choice, marks) -> tuple[int | None, li
 def _publish_turnout(item_id: int) -> None:
     """Tell the room how many have voted: at most once a second per item, not once per ballot, and
     counted by a background job, not inside a voter's request (a count over a million votes)."""
-    if cache.add(f"taavon:turnout:{item_id}", 1, timeout=1):
-        from ..tasks import publish_turnout
-
-        publish_turnout(item_id)
+    # After the ballot's commit: nothing here may fail the voter's answer (the cache answers as
+    # empty while Redis is down, and then nobody pushes: the pages poll).
+    try:
+        if cache.add(f"taavon:turnout:{item_id}", 1, timeout=1):
+            jobs.enqueue(TURNOUT_TASK, item_id=item_id)
+    except Exception:
+        logger.warning("turnout push of item %s not queued", item_id, exc_info=True)
 
 
 def cast_ballot(*, actor_person, item, roll_entry, choice=None, marks=(), assembly=None) -> str:

@@ -2,7 +2,7 @@
 
 In the embedded default (no ``REDIS_URL``) it also runs the background jobs (notices, live
 turnout) in worker threads of the same process, so ``make run`` needs nothing else; production
-runs ``taavon run_huey`` workers beside several servers and passes ``--no-worker`` (the default
+runs ``taavon run_jobs`` workers beside several servers and passes ``--no-worker`` (the default
 there).
 """
 
@@ -12,6 +12,8 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from taavon.core.signals import server_starting
 
 
 class Command(BaseCommand):
@@ -33,18 +35,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Taavon is served at http://{host}:{port}/"))
         if settings.TAAVON_DEMO:
             call_command("demo_logins", stdout=self.stdout)
-        if worker if worker is not None else not settings.REDIS_URL:
-            self._start_worker()
+        run_jobs = worker if worker is not None else not settings.REDIS_URL
+        for _receiver, said in server_starting.send(sender=self.__class__, run_jobs=run_jobs):
+            if said:
+                self.stdout.write(said)
         sys.stdout.flush()
         from daphne.cli import CommandLineInterface
 
         CommandLineInterface().run(["-b", host, "-p", str(port), "--proxy-headers", "taavon.asgi:application"])
 
-    def _start_worker(self) -> None:
-        from huey.contrib.djhuey import HUEY
-
-        if HUEY.immediate:
-            return  # jobs already run inline
-        # Daemon threads: they end with the server. Daphne installs its own signal handlers after.
-        HUEY.create_consumer(workers=2, worker_type="thread", periodic=True).start()
-        self.stdout.write("Background jobs run in this process (2 worker threads).")
