@@ -34,6 +34,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check taavon tests bench
+	$(BIN)/lint-imports
+	TAAVON_VAR_DIR=$$(mktemp -d) $(BIN)/mypy taavon
 
 messages: install
 	cd taavon && ../$(BIN)/taavon makemessages -l fa --no-obsolete --ignore=static/vendor

@@ -171,12 +171,13 @@ def member_users(assembly) -> dict:
 
 
 def time_reach(user, assembly_id: int, count: int, timeout_s: int) -> dict:
-    """``views_voting.assembly_to_take_part``: the reach check every member request to the ballot
+    """``assembly_for(user, id, Action.TAKE_PART)``: the reach check every member request to the ballot
     API and pages makes (on the roll, or holding a live proxy), ``count`` times, each query cut
     off after ``timeout_s`` seconds."""
     from django.db import OperationalError
 
-    from taavon.assemblies.voting.views import assembly_to_take_part
+    from taavon.accounts.scoping import Action
+    from taavon.assemblies.reach import assembly_for
 
     samples, timed_out = [], False
     bench.execute(f"SET statement_timeout = '{int(timeout_s)}s'")
@@ -184,7 +185,8 @@ def time_reach(user, assembly_id: int, count: int, timeout_s: int) -> dict:
         for _ in range(count):
             with bench.Timer() as t:
                 try:
-                    assembly_to_take_part(user, assembly_id)
+                    user.__dict__.pop("_takes_part", None)  # each sample asks afresh, as a new request does
+                    assembly_for(user, assembly_id, Action.TAKE_PART)
                 except OperationalError:
                     timed_out = True
             samples.append(t.seconds)
@@ -199,7 +201,7 @@ def explain_reach(user, assembly_id: int, timeout_s: int) -> str:
     """EXPLAIN ANALYZE of the participant query as the reach check runs it (``.exists()``)."""
     from django.db import OperationalError
 
-    from taavon.accounts.scoping import participant_assemblies
+    from taavon.assemblies.reach import participant_assemblies
 
     query = participant_assemblies(user).filter(pk=assembly_id).query.exists()
     sql, params = query.sql_with_params()
@@ -240,7 +242,7 @@ def run(args) -> dict:
         members = member_users(assembly)
         results["reach_ms"] = {}
         for label, user in members.items():
-            bench.say(f"Timing a member's reach check (assembly_to_take_part), {label} …")
+            bench.say(f"Timing a member's reach check (assembly_for, TAKE_PART), {label} …")
             results["reach_ms"][label] = time_reach(user, assembly.pk, args.reach_samples, args.reach_timeout)
 
         bench.say(f"Streaming check-ins at {args.rate:g}/s for {args.seconds} s while reading …")
@@ -308,7 +310,7 @@ def print_report(r: dict, out=sys.stdout) -> None:
     ):
         f = r[key]
         out.write(f"  {label:<50} {f['n']:>5} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['max']:>8.1f}\n")
-    out.write("A member's reach check (assembly_to_take_part, every member request), idle:\n")
+    out.write("A member's reach check (assembly_for TAKE_PART, every member request), idle:\n")
     for label, f in r["reach_ms"].items():
         cut = f"  — cut off after {f['timeout_s']} s" if f["timed_out"] else ""
         out.write(f"  {label:<50} {f['n']:>5} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['max']:>8.1f}{cut}\n")

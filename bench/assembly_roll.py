@@ -14,9 +14,8 @@ Timed: the whole ``convening.publish_notice(actor=officer, assembly=…, newspap
 call, one transaction: re-running the convening checks (``check_convening``: counts over the
 million memberships), snapshotting the rules, the roll freeze (``_freeze_roll``: one
 ``INSERT … SELECT`` of every active membership), the event log and audit entries, the commit,
-then — after the commit — queueing the notices. Huey is *not* in immediate mode: the notices are
-only queued (one ``send_notices`` job into the benchmark's own SQLite queue, which is emptied
-afterwards) and never sent. The checks and the freeze are also timed on their own, from inside
+and, in the same transaction, queueing the notices. Jobs are *not* immediate: the notices are only
+queued (one fan-out job row, deleted afterwards) and never sent. The checks and the freeze are also timed on their own, from inside
 the same call. Afterwards: the roll has ``--members`` entries and ``roll_size`` says so.
 
 ``--compare VARIANT[,VARIANT…]`` then publishes one more draft assembly per variant, with the
@@ -203,11 +202,14 @@ def freeze_sql(assembly) -> tuple[str, list]:
 
 def run(args) -> dict:
     bench.django_setup(setup_database=args.setup)
-    from huey.contrib.djhuey import HUEY
+    from django.conf import settings
 
-    if HUEY.immediate:
-        raise SystemExit("Huey is in immediate mode: publishing would send every notice. Unset HUEY_IMMEDIATE.")
-    HUEY.flush()
+    from taavon.jobs.models import Job
+
+    if settings.JOBS_IMMEDIATE:
+        raise SystemExit("Jobs run immediately (JOBS_IMMEDIATE): publishing would send every notice. Unset it.")
+    queued = Job.objects.filter(name="notifications.fan_out", state=Job.State.QUEUED)
+    queued.delete()
 
     results = {"machine": bench.machine(), "database": bench.database_version(), "load_before": bench.load_average()}
     coop, load = bench.bench_cooperative(args.members, fresh=args.fresh_members, seed=args.seed)
@@ -221,8 +223,8 @@ def run(args) -> dict:
         bench.execute("CHECKPOINT")  # start from a clean WAL state, so a checkpoint does not land in the middle
         bench.say(f"Publishing the notice of assembly #{assembly.pk}: freezing a roll of {args.members:,} …")
         results["publish"] = publish(assembly, actor)
-        results["notices_queued"] = HUEY.pending_count()
-        HUEY.flush()
+        results["notices_queued"] = queued.count()
+        queued.delete()
         bench.say(f"  {results['publish']['publish_notice_s']:.1f} s")
 
         if args.explain:
@@ -243,14 +245,14 @@ def run(args) -> dict:
                 bench.execute("CHECKPOINT")
                 bench.say(f"Publishing assembly #{other.pk} {VARIANTS[name]} …")
                 results["variants"][name].update(publish(other, actor))
-                HUEY.flush()
+                queued.delete()
                 bench.say(f"  {results['variants'][name]['publish_notice_s']:.1f} s")
                 bench.delete_assembly(created.pop())
             finally:
                 for sql in undo:
                     bench.execute(sql)
     finally:
-        HUEY.flush()
+        queued.delete()
         results["load_after"] = bench.load_average()
         if args.keep:
             bench.say(f"Kept assemblies {created}.")

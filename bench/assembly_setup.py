@@ -9,8 +9,8 @@ frozen roll but does not measure freezing it.
 The benchmarks run on PostgreSQL only (``DATABASE_URL=postgres://…``). Each script builds its own
 assembly and deletes it at the end (``--keep`` leaves it). The cooperative of N members, the costly
 part to load, is kept and reused by the next run that asks for the same N (``--fresh-members``
-loads a new one). Background jobs are never run: huey is not in immediate mode and its queue is a
-SQLite file under ``var/bench-assemblies/`` (``TAAVON_VAR_DIR``), apart from any development server.
+loads a new one). Background jobs are never run: jobs are not immediate (``JOBS_IMMEDIATE=false``) and no worker
+runs; a benchmark deletes the job rows it caused.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taavon.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log: measure what production runs
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # plain HTTP on 127.0.0.1
-os.environ.setdefault("HUEY_IMMEDIATE", "false")  # notices are queued, never sent
+os.environ.setdefault("JOBS_IMMEDIATE", "false")  # notices are queued, never sent
 os.environ.setdefault("TAAVON_VAR_DIR", str(ROOT / "var" / "bench-assemblies"))
 
 COOPERATIVE_NAME = "تعاونی سنجش مجمع عمومی"
@@ -61,8 +61,8 @@ def django_setup(*, setup_database: bool = False) -> None:
 def shared_cache(prefix: str = "taavon-bench-assemblies") -> str:
     """Point Django's cache at Redis (``BENCH_REDIS_URL``, default the local server), under a key
     prefix of its own, so that several benchmark processes share it as a deployment's processes do
-    (without ``REDIS_URL`` the settings give each process its own memory cache; huey and the channel
-    layer are left as they are). Call after :func:`django_setup`; returns the cache's location, or
+    (without ``REDIS_URL`` the settings give each process its own memory cache; the channel
+    layer is left as it is). Call after :func:`django_setup`; returns the cache's location, or
     ``"per-process memory"`` when Redis does not answer."""
     from django.test.utils import override_settings
 
