@@ -1,17 +1,15 @@
 """The session pages: the member's assembly page (check in, proxies, live attendance) and the
 officer's session control (opening with the presiding board, the proxy queue, the secretary's
-check-in, adjourning, closing). Thin: reads and writes go through :mod:`.services` (imported as
-``attendance``; national codes are looked up there, as for the API) and :mod:`.proxies`; errors are
-flattened by :mod:`taavon.core.errors`; reach is decided by :mod:`taavon.accounts.scoping`.
+check-in, adjourning, closing). Thin: the forms (:mod:`.forms`) only parse what is typed; reads
+and writes go through :mod:`.services` (imported as ``attendance``; national codes are looked up
+there, as for the API) and :mod:`.proxies`; errors are flattened by :mod:`taavon.core.errors`;
+reach is decided by :mod:`taavon.accounts.scoping`.
 
 Reach: the member page is for people taking part (on the roll or holding a live proxy) and for
 officials whose scope reaches the cooperative; anyone else gets 404. The control page is for
 whoever may run the assembly (``Action.RUN``); someone who may only see it gets 403.
 """
 
-import re
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,71 +17,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
 from taavon.core.errors import add_to_form, message_list
-from taavon.core.forms import BootstrapMixin
-from taavon.core.identifiers import clean_national_code
-from taavon.core.persian import to_ascii_digits
 
 from ..models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState
 from ..reach import assembly_for
 from . import proxies
 from . import services as attendance
-
-# --------------------------------------------------------------------------- forms
-
-
-class NationalCodeField(forms.CharField):
-    """A national code typed with Persian or ASCII digits, spaces or dashes."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return clean_national_code(value) if value else value
-
-
-class ProxyForm(BootstrapMixin, forms.Form):
-    national_code = NationalCodeField(label=gettext_lazy("national code of the holder"))
-    first_name = forms.CharField(
-        label=gettext_lazy("first name"), max_length=100, required=False,
-        help_text=gettext_lazy("Only for a holder who is not a member."),
-    )
-    last_name = forms.CharField(label=gettext_lazy("last name"), max_length=100, required=False)
-    mobile = forms.CharField(label=gettext_lazy("mobile"), max_length=20, required=False)
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("refuse", "refuse")])
-    identity_checked = forms.BooleanField(required=False)
-    reason = forms.CharField(max_length=300, required=False)
-
-
-class CheckInForm(BootstrapMixin, forms.Form):
-    national_code = NationalCodeField(label=gettext_lazy("national code"))
-
-
-_CODE_SEPARATORS = re.compile(r"[\s,،;؛]+")
-
-
-class OpenSessionForm(BootstrapMixin, forms.Form):
-    chair = NationalCodeField(label=gettext_lazy("chair (national code)"))
-    secretary = NationalCodeField(label=gettext_lazy("secretary (national code)"))
-    observers = forms.CharField(
-        label=gettext_lazy("observers (national codes)"), required=False, max_length=500,
-        help_text=gettext_lazy("Separate national codes with spaces or commas."),
-    )
-
-    def clean_observers(self):
-        codes = [c for c in _CODE_SEPARATORS.split(to_ascii_digits(self.cleaned_data["observers"])) if c]
-        return [clean_national_code(code) for code in codes]
-
+from .forms import CheckInForm, DecideForm, OpenSessionForm, ProxyForm
 
 # --------------------------------------------------------------------------- reach
 
