@@ -1,10 +1,10 @@
 """The session API under ``/api/v1/assemblies``: proxies, check-in, quorum, opening and closing.
 
 The same services as the pages (:mod:`.proxies`, :mod:`.services` imported as ``attendance``,
-which also looks up the national codes typed). Reach is checked when the
-caller is authenticated, before the body is read: 404 for an assembly the caller neither takes
-part in nor may see, 403 when they may see it but not do this (a member deciding proxies, an
-analyst checking in); 422 with the rule's message when a rule refuses.
+which also looks up the national codes sent). Reach is checked when the caller is authenticated,
+before the body is read: 404 for an assembly the caller neither takes part in nor may see, 403
+when they may see it but not do this (a member deciding proxies, an analyst checking in); 422
+with the rule's message when a rule refuses.
 """
 
 from datetime import datetime
