@@ -1,4 +1,4 @@
-"""Form fields shared across Taavon apps."""
+"""Form fields and the Bootstrap form mixin shared across Taavon apps."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import datetime
 
 import jdatetime
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from taavon.core.errors import add_to_form
 from taavon.core.jalali import format_jalali, parse_jalali
 from taavon.core.persian import language_uses_persian_digits
 
-__all__ = ["JalaliDateField"]
+__all__ = ["BootstrapMixin", "JalaliDateField"]
+
+# Identifiers typed left to right even on a right-to-left page.
+LTR_FIELDS = frozenset(
+    {"national_id", "national_code", "registration_number", "postal_code", "phone", "mobile", "isic_code"}
+)
 
 
 class JalaliDateField(forms.DateField):
@@ -52,3 +59,38 @@ class JalaliDateField(forms.DateField):
             except ValueError:  # before the Jalali epoch: show it as it is
                 return value.isoformat()
         return value
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates can render fields in a loop.
+
+    Dates, digits and identifiers are typed left to right: Jalali dates, any field whose class says
+    ``numeric = True`` (digit-tolerant amounts, counts, times: core knows no domain field) and the
+    fields named in :attr:`ltr_fields`. A field class may also carry a ``placeholder``.
+    """
+
+    ltr_fields: frozenset[str] = LTR_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if isinstance(field, JalaliDateField):
+                widget.attrs.setdefault("placeholder", _("yyyy/mm/dd"))
+                widget.attrs.setdefault("dir", "ltr")
+            elif getattr(field, "numeric", False) or name in self.ltr_fields:
+                widget.attrs.setdefault("dir", "ltr")
+                widget.attrs.setdefault("inputmode", "numeric")
+            if getattr(field, "placeholder", None):
+                widget.attrs.setdefault("placeholder", field.placeholder)
+
+    def add_service_errors(self, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+        """A service's ValidationError on the fields it names (renamed by ``fields``), others on the whole form."""
+        add_to_form(self, exc, fields)

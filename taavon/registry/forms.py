@@ -1,11 +1,11 @@
 """Forms of the officer and supervisor pages. They only parse what people type (Persian digits,
-Jalali dates, thousands separators); the rules are checked by :mod:`taavon.registry.services`."""
+Jalali dates, thousands separators); the rules are checked by :mod:`taavon.registry.services`.
+Bootstrap classes and service errors on fields come from :class:`taavon.core.forms.BootstrapMixin`."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from taavon.core.forms import JalaliDateField
+from taavon.core.forms import BootstrapMixin, JalaliDateField
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
 from taavon.core.persian import to_ascii_digits
 from taavon.geo.models import County, Province
@@ -13,47 +13,17 @@ from taavon.geo.models import County, Province
 from .models import Cooperative, CooperativeStatus, Gender, MembershipStatus, PositionRole
 
 _SEPARATORS = str.maketrans("", "", ",\u066c\u060c _")
-# Identifiers typed left to right even on a right-to-left page.
-_LTR_FIELDS = {"national_id", "national_code", "registration_number", "postal_code", "phone", "mobile", "isic_code"}
 
 
 class AmountField(forms.IntegerField):
     """A whole number (rials, counts) typed with Persian or ASCII digits and any thousands separators."""
 
+    numeric = True  # typed left to right (core.forms.BootstrapMixin)
+
     def to_python(self, value):
         if isinstance(value, str):
             value = to_ascii_digits(value).translate(_SEPARATORS)
         return super().to_python(value)
-
-
-class BootstrapMixin:
-    """Bootstrap classes on every widget, so templates can render fields in a loop."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if isinstance(field, JalaliDateField):
-                widget.attrs.setdefault("placeholder", _("yyyy/mm/dd"))
-                widget.attrs.setdefault("dir", "ltr")
-            elif isinstance(field, AmountField) or name in _LTR_FIELDS:
-                widget.attrs.setdefault("dir", "ltr")
-                widget.attrs.setdefault("inputmode", "numeric")
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Attach a service's ValidationError to the fields it names (others to the whole form)."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
 
 
 class CooperativeForm(BootstrapMixin, forms.ModelForm):

@@ -1,10 +1,10 @@
 """Officer and supervisor pages of the registry. Thin: reach through
-:func:`taavon.registry.selectors.cooperative_for`, reads from selectors, writes through services."""
+:func:`taavon.registry.selectors.cooperative_for`, reads from selectors, writes through services;
+pages of long lists from :func:`taavon.core.pagination.paginate`."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taavon.accounts.models import Role
 from taavon.accounts.scoping import Action, can, has_authority, require_scope, scoped_provinces
+from taavon.core.pagination import paginate
 from taavon.geo.models import County
 
 from . import selectors, services
@@ -79,20 +80,6 @@ def _edit_page(request, form, save, *, done, next_url, **page):
     return _form_page(request, form=form, status=422 if form.errors else 200, **page)
 
 
-def _paginate(request, queryset, *, size: int, param: str, base_url: str = ""):
-    """A page of ``queryset`` from ``?<param>=``, with ``previous_url``/``next_url`` keeping the other filters."""
-    page = Paginator(queryset, size).get_page(request.GET.get(param))
-
-    def link(number):
-        query = request.GET.copy()
-        query[param] = number
-        return f"{base_url}?{query.urlencode()}"
-
-    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = link(page.next_page_number()) if page.has_next() else ""
-    return page
-
-
 # --------------------------------------------------------------------------- cooperatives
 
 
@@ -110,7 +97,7 @@ def cooperative_list(request):
         status=filters.get("status", ""),
         legal_type=filters.get("legal_type", ""),
     )
-    page = _paginate(request, cooperatives, size=LIST_PAGE_SIZE, param="page")
+    page = paginate(request, cooperatives, size=LIST_PAGE_SIZE, param="page")
     return render(
         request,
         "registry/list.html",
@@ -125,7 +112,7 @@ def cooperative_list(request):
 def _members_context(request, coop) -> dict:
     q = request.GET.get("member_q", "").strip()
     base_url = reverse("registry:members", args=[coop.pk])
-    page = _paginate(
+    page = paginate(
         request, selectors.members_of(coop, q=q), size=MEMBERS_PAGE_SIZE, param="member_page", base_url=base_url
     )
     return {"members_page": page, "member_q": q}
@@ -133,7 +120,7 @@ def _members_context(request, coop) -> dict:
 
 def _audit_context(request, coop) -> dict:
     base_url = reverse("registry:audit", args=[coop.pk])
-    page = _paginate(request, selectors.audit_history(coop), size=AUDIT_PAGE_SIZE, param="audit_page", base_url=base_url)
+    page = paginate(request, selectors.audit_history(coop), size=AUDIT_PAGE_SIZE, param="audit_page", base_url=base_url)
     return {"audit_page": page, "audit_events": [selectors.describe_event(event) for event in page]}
 
 

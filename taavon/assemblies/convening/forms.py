@@ -1,15 +1,14 @@
 """Forms of the convening pages. They only parse what people type (Jalali dates, times and counts
-in Persian or ASCII digits); the rules are checked by :mod:`taavon.assemblies.convening.services`."""
+in Persian or ASCII digits); the rules are checked by :mod:`taavon.assemblies.convening.services`.
+Bootstrap classes and service errors on fields come from :class:`taavon.core.forms.BootstrapMixin`."""
 
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from taavon.core.errors import add_to_form
-from taavon.core.forms import JalaliDateField
+from taavon.core.forms import BootstrapMixin, JalaliDateField
 from taavon.core.persian import to_ascii_digits
 
 from ..models import AssemblyKind, AssemblyMode, ItemKind, Matter
@@ -21,6 +20,8 @@ class PersianTimeField(forms.TimeField):
 
     widget = forms.TextInput
     default_error_messages = {"invalid": _("Enter a time as hours:minutes, e.g. 14:30.")}
+    numeric = True  # typed left to right (core.forms.BootstrapMixin)
+    placeholder = _("hh:mm")
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -31,36 +32,12 @@ class PersianTimeField(forms.TimeField):
 class CountField(forms.IntegerField):
     """A small whole number typed with Persian or ASCII digits."""
 
+    numeric = True  # typed left to right (core.forms.BootstrapMixin)
+
     def to_python(self, value):
         if isinstance(value, str):
             value = to_ascii_digits(value).strip()
         return super().to_python(value)
-
-
-class _Bootstrap:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if isinstance(field, JalaliDateField):
-                widget.attrs.setdefault("placeholder", _("yyyy/mm/dd"))
-                widget.attrs.setdefault("dir", "ltr")
-            elif isinstance(field, (PersianTimeField, CountField)):
-                widget.attrs.setdefault("dir", "ltr")
-                widget.attrs.setdefault("inputmode", "numeric")
-            if isinstance(field, PersianTimeField):
-                widget.attrs.setdefault("placeholder", _("hh:mm"))
-
-    def add_service_errors(self, exc: ValidationError, fields=None) -> None:
-        """A service's ValidationError on the fields it names (others on the whole form)."""
-        add_to_form(self, exc, fields)
 
 
 def _moment(day: datetime.date, time: datetime.time) -> datetime.datetime:
@@ -79,7 +56,7 @@ class _WhenMixin:
         return data
 
 
-class AssemblyForm(_WhenMixin, _Bootstrap, forms.Form):
+class AssemblyForm(_WhenMixin, BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("title"), max_length=250)
     kind = forms.ChoiceField(label=_("kind"), choices=AssemblyKind.choices)
     mode = forms.ChoiceField(label=_("mode"), choices=AssemblyMode.choices)
@@ -119,7 +96,7 @@ class AssemblyForm(_WhenMixin, _Bootstrap, forms.Form):
         }
 
 
-class AgendaItemForm(_Bootstrap, forms.Form):
+class AgendaItemForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("title"), max_length=300, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=ItemKind.choices, initial=ItemKind.MOTION)
     matter = forms.ChoiceField(label=_("matter"), choices=Matter.choices, initial=Matter.GENERAL)
@@ -146,12 +123,12 @@ def agenda_initial(assembly) -> list[dict]:
     ]
 
 
-class PublishForm(_Bootstrap, forms.Form):
+class PublishForm(BootstrapMixin, forms.Form):
     newspaper = forms.CharField(label=_("newspaper"), max_length=150, required=False)
     newspaper_date = JalaliDateField(label=_("newspaper notice date"), required=False)
 
 
-class SecondCallForm(_WhenMixin, _Bootstrap, forms.Form):
+class SecondCallForm(_WhenMixin, BootstrapMixin, forms.Form):
     starts_on = JalaliDateField(label=_("date"))
     starts_time = PersianTimeField(label=_("starts at (time)"))
     ends_time = PersianTimeField(label=_("ends at (time)"))

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taavon.accounts import services as accounts_services
 from taavon.accounts.forms import CodeForm
 from taavon.accounts.scoping import Action, require_scope
-from taavon.core.errors import error_messages
+from taavon.core.errors import message_list
+from taavon.core.pagination import paginate
 
 from ..models import AssemblyState, MinutesState
 from . import pdf
@@ -42,10 +42,6 @@ class ReturnForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
-
-
-def _flat(exc: ValidationError) -> list[str]:
-    return [m for messages_ in error_messages(exc).values() for m in messages_]
 
 
 def _context(request, assembly, minutes, access, **extra) -> dict:
@@ -118,7 +114,7 @@ def minutes_draft(request, assembly_id):
     try:
         service.draft_minutes(assembly, actor=request.user)
     except ValidationError as exc:
-        return _page(request, assembly, minutes, access, errors=_flat(exc), status=422)
+        return _page(request, assembly, minutes, access, errors=message_list(exc), status=422)
     messages.success(request, _("The minutes were drafted from the assembly's event log."))
     return _back(assembly_id)
 
@@ -145,7 +141,7 @@ def minutes_approve(request, assembly_id):
         try:
             result = service.request_approval_code(actor=request.user, minutes=minutes)
         except ValidationError as exc:
-            context["errors"], status = _flat(exc), 422
+            context["errors"], status = message_list(exc), 422
         else:
             context["sent"] = True
             context["demo_code"] = result.demo_code if settings.TAAVON_DEMO else None
@@ -156,7 +152,7 @@ def minutes_approve(request, assembly_id):
             try:
                 approved = service.approve(actor=request.user, minutes=minutes, code=form.cleaned_data["code"])
             except ValidationError as exc:
-                context["errors"] = _flat(exc)
+                context["errors"] = message_list(exc)
             else:
                 if approved.state == MinutesState.APPROVED:
                     messages.success(
@@ -189,7 +185,7 @@ def _minutes_action(request, assembly_id, *, may: str, perform, done: str, form_
     try:
         perform(assembly, minutes, form.cleaned_data if form is not None else {})
     except ValidationError as exc:
-        return _page(request, assembly, minutes, access, errors=_flat(exc), status=422, **forms)
+        return _page(request, assembly, minutes, access, errors=message_list(exc), status=422, **forms)
     messages.success(request, done)
     return _back(assembly_id)
 
@@ -273,9 +269,7 @@ def minutes_queue(request):
         request,
         "assemblies/minutes/queue.html",
         {
-            "page": Paginator(service.submitted_in_scope(request.user), QUEUE_PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
+            "page": paginate(request, service.submitted_in_scope(request.user), size=QUEUE_PAGE_SIZE),
             "states": states,
         },
     )

@@ -1,9 +1,10 @@
 """The session API under ``/api/v1/assemblies``: proxies, check-in, quorum, opening and closing.
 
-The same services as the pages (:mod:`.proxies`, :mod:`.attendance`). Reach is checked when the
-caller is authenticated, before the body is read: 404 for an assembly the caller neither takes
-part in nor may see, 403 when they may see it but not do this (a member deciding proxies, an
-analyst checking in); 422 with the rule's message when a rule refuses.
+The same services as the pages (:mod:`.proxies`, :mod:`.services` imported as ``attendance``,
+which also looks up the national codes sent). Reach is checked when the caller is authenticated,
+before the body is read: 404 for an assembly the caller neither takes part in nor may see, 403
+when they may see it but not do this (a member deciding proxies, an analyst checking in); 422
+with the rule's message when a rule refuses.
 """
 
 from datetime import datetime
@@ -16,28 +17,12 @@ from ninja import Query, Router, Schema, Status
 from taavon import rules
 from taavon.accounts.auth import reach
 from taavon.accounts.scoping import Action
-from taavon.core.identifiers import clean_national_code
-from taavon.registry.models import Person
 
-from ..models import Assembly, Proxy, ProxyState, RollEntry
+from ..models import Assembly, Proxy, ProxyState
 from . import proxies
 from . import services as attendance
 
 router = Router()
-
-
-# --------------------------------------------------------------------------- reach
-
-
-def _person_on_roll(assembly, code: str, field: str) -> Person:
-    try:
-        code = clean_national_code(code)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.error_list}) from None
-    entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
-    if entry is None:
-        raise ValidationError({field: [ValidationError(_("No member with this national code is on the voter roll."))]})
-    return entry.person
 
 
 # --------------------------------------------------------------------------- schemas
@@ -228,13 +213,8 @@ def decide_proxy(request, assembly_id: int, proxy_id: int, payload: DecisionIn):
     summary="Check myself in (a non-member proxy holder joins the session)",
 )
 def check_in(request, assembly_id: int):
-    user, assembly = request.auth, request.assembly
-    entry = attendance.roll_entry_of(assembly, user.person_id)
-    if entry is not None:
-        row = attendance.check_in(actor=user, assembly=assembly, roll_entry=entry)
-        return Status(201, _check_in_out(entry.person, row, as_holder=False))
-    row = attendance.check_in_holder(actor=user, assembly=assembly, person=user.person)
-    return Status(201, _check_in_out(user.person, row, as_holder=True))
+    person, row, as_holder = attendance.check_in_self(actor=request.auth, assembly=request.assembly)
+    return Status(201, _check_in_out(person, row, as_holder=as_holder))
 
 
 @router.post(
@@ -242,22 +222,10 @@ def check_in(request, assembly_id: int):
     summary="The secretary checks in a member, or a non-member proxy holder, by national code",
 )
 def secretary_check_in(request, assembly_id: int, payload: CheckInIn):
-    assembly = request.assembly
-    try:
-        code = clean_national_code(payload.national_code)
-    except ValidationError as exc:
-        raise ValidationError({"national_code": exc.error_list}) from None
-    entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
-    if entry is not None:
-        row = attendance.check_in(actor=request.auth, assembly=assembly, roll_entry=entry, by_secretary=True)
-        return Status(201, _check_in_out(entry.person, row, as_holder=False))
-    person = Person.objects.filter(national_code=code).first()
-    if person is None:
-        raise ValidationError(
-            {"national_code": [ValidationError(_("No one with this national code is on the roll or holds a proxy."))]}
-        )
-    row = attendance.check_in_holder(actor=request.auth, assembly=assembly, person=person, by_secretary=True)
-    return Status(201, _check_in_out(person, row, as_holder=True))
+    person, row, as_holder = attendance.check_in_by_code(
+        actor=request.auth, assembly=request.assembly, national_code=payload.national_code
+    )
+    return Status(201, _check_in_out(person, row, as_holder=as_holder))
 
 
 @router.post(
@@ -265,12 +233,9 @@ def secretary_check_in(request, assembly_id: int, payload: CheckInIn):
     summary="Open the session: quorum check and the presiding board (national codes of members present)",
 )
 def open_session(request, assembly_id: int, payload: OpenIn):
-    assembly = request.assembly
-    chair = _person_on_roll(assembly, payload.chair, "chair")
-    secretary = _person_on_roll(assembly, payload.secretary, "secretary")
-    observers = [_person_on_roll(assembly, code, "observers") for code in payload.observers]
-    return attendance.open_session(
-        actor=request.auth, assembly=assembly, chair=chair, secretary=secretary, observers=observers
+    return attendance.open_session_by_codes(
+        actor=request.auth, assembly=request.assembly, chair=payload.chair, secretary=payload.secretary,
+        observers=payload.observers,
     )
 
 

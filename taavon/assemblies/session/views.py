@@ -1,16 +1,15 @@
 """The session pages: the member's assembly page (check in, proxies, live attendance) and the
 officer's session control (opening with the presiding board, the proxy queue, the secretary's
-check-in, adjourning, closing). Thin: reads and writes go through :mod:`.attendance` and
-:mod:`.proxies`; reach is decided by :mod:`taavon.accounts.scoping`.
+check-in, adjourning, closing). Thin: the forms (:mod:`.forms`) only parse what is typed; reads
+and writes go through :mod:`.services` (imported as ``attendance``; national codes are looked up
+there, as for the API) and :mod:`.proxies`; errors are flattened by :mod:`taavon.core.errors`;
+reach is decided by :mod:`taavon.accounts.scoping`.
 
 Reach: the member page is for people taking part (on the roll or holding a live proxy) and for
 officials whose scope reaches the cooperative; anyone else gets 404. The control page is for
 whoever may run the assembly (``Action.RUN``); someone who may only see it gets 403.
 """
 
-import re
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,71 +17,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
-from taavon.core.identifiers import clean_national_code
-from taavon.core.persian import to_ascii_digits
-from taavon.registry.forms import BootstrapMixin
-from taavon.registry.models import Person
+from taavon.core.errors import add_to_form, message_list
 
-from ..models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState, RollEntry
+from ..models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState
 from ..reach import assembly_for
 from . import proxies
 from . import services as attendance
-
-# --------------------------------------------------------------------------- forms
-
-
-class NationalCodeField(forms.CharField):
-    """A national code typed with Persian or ASCII digits, spaces or dashes."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return clean_national_code(value) if value else value
-
-
-class ProxyForm(BootstrapMixin, forms.Form):
-    national_code = NationalCodeField(label=gettext_lazy("national code of the holder"))
-    first_name = forms.CharField(
-        label=gettext_lazy("first name"), max_length=100, required=False,
-        help_text=gettext_lazy("Only for a holder who is not a member."),
-    )
-    last_name = forms.CharField(label=gettext_lazy("last name"), max_length=100, required=False)
-    mobile = forms.CharField(label=gettext_lazy("mobile"), max_length=20, required=False)
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("refuse", "refuse")])
-    identity_checked = forms.BooleanField(required=False)
-    reason = forms.CharField(max_length=300, required=False)
-
-
-class CheckInForm(BootstrapMixin, forms.Form):
-    national_code = NationalCodeField(label=gettext_lazy("national code"))
-
-
-_CODE_SEPARATORS = re.compile(r"[\s,،;؛]+")
-
-
-class OpenSessionForm(BootstrapMixin, forms.Form):
-    chair = NationalCodeField(label=gettext_lazy("chair (national code)"))
-    secretary = NationalCodeField(label=gettext_lazy("secretary (national code)"))
-    observers = forms.CharField(
-        label=gettext_lazy("observers (national codes)"), required=False, max_length=500,
-        help_text=gettext_lazy("Separate national codes with spaces or commas."),
-    )
-
-    def clean_observers(self):
-        codes = [c for c in _CODE_SEPARATORS.split(to_ascii_digits(self.cleaned_data["observers"])) if c]
-        return [clean_national_code(code) for code in codes]
-
+from .forms import CheckInForm, DecideForm, OpenSessionForm, ProxyForm
 
 # --------------------------------------------------------------------------- reach
 
@@ -94,18 +39,6 @@ def _session_url(assembly) -> str:
 
 def _control_url(assembly) -> str:
     return reverse("assemblies:control", args=[assembly.pk])
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --------------------------------------------------------------------------- the member's page
@@ -190,17 +123,10 @@ def attendance_panel(request, assembly_id):
 @require_POST
 def check_in(request, assembly_id):
     assembly = assembly_for(request.user, assembly_id)
-    user = request.user
-    entry = attendance.roll_entry_of(assembly, user.person_id)
     try:
-        if entry is not None:
-            attendance.check_in(actor=user, assembly=assembly, roll_entry=entry)
-        elif user.person_id and may(user, Action.ATTEND, assembly):
-            attendance.check_in_holder(actor=user, assembly=assembly, person=user.person)
-        else:
-            raise PermissionDenied
+        attendance.check_in_self(actor=request.user, assembly=assembly)
     except ValidationError as exc:
-        return _member_page(request, assembly, status=422, errors=_errors(exc))
+        return _member_page(request, assembly, status=422, errors=message_list(exc))
     messages.success(request, _("You are checked in. Your presence counts towards the quorum."))
     return redirect(_session_url(assembly))
 
@@ -223,7 +149,7 @@ def proxy_give(request, assembly_id):
                 mobile=form.cleaned_data["mobile"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your proxy was recorded. It counts once the cooperative confirms it."))
             return redirect(_session_url(assembly))
@@ -238,7 +164,7 @@ def proxy_revoke(request, assembly_id, proxy_id):
     try:
         proxies.revoke_proxy(actor=request.user, proxy=proxy)
     except ValidationError as exc:
-        return _member_page(request, assembly, status=422, errors=_errors(exc))
+        return _member_page(request, assembly, status=422, errors=message_list(exc))
     messages.success(request, _("Your proxy was revoked."))
     return redirect(_session_url(assembly))
 
@@ -282,28 +208,25 @@ def control(request, assembly_id):
     return _control_page(request, assembly)
 
 
-def _roll_person(assembly, code) -> Person | None:
-    entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
-    return entry.person if entry else None
-
-
 @login_required
 @require_POST
 def open_session(request, assembly_id):
     assembly = assembly_for(request.user, assembly_id, Action.RUN)
     form = OpenSessionForm(request.POST)
     if form.is_valid():
+        # Every unknown code is shown at once; an observer's error names the code (the field holds several).
         chosen = {}
         for field in ("chair", "secretary"):
-            chosen[field] = _roll_person(assembly, form.cleaned_data[field])
-            if chosen[field] is None:
-                form.add_error(field, _("No member with this national code is on the voter roll."))
+            try:
+                chosen[field] = attendance.person_on_roll(assembly, form.cleaned_data[field], field=field)
+            except ValidationError as exc:
+                add_to_form(form, exc)
         observers = []
         for code in form.cleaned_data["observers"]:
-            person = _roll_person(assembly, code)
-            if person is None:
+            try:
+                observers.append(attendance.person_on_roll(assembly, code, field="observers"))
+            except ValidationError:
                 form.add_error("observers", _("%(code)s is not on the voter roll.") % {"code": code})
-            observers.append(person)
         if not form.errors:
             try:
                 attendance.open_session(
@@ -312,7 +235,7 @@ def open_session(request, assembly_id):
                 )
             except ValidationError as exc:
                 no_quorum = getattr(exc, "code", None) == "no_quorum"
-                _add_errors(form, exc)
+                add_to_form(form, exc)
                 return _control_page(request, assembly, status=422, open_form=form, no_quorum=no_quorum)
             messages.success(request, _("The session is open."))
             return redirect(_control_url(assembly))
@@ -326,7 +249,7 @@ def _session_step(request, assembly_id, step, done: str):
     try:
         step(actor=request.user, assembly=assembly)
     except ValidationError as exc:
-        return _control_page(request, assembly, status=422, errors=_errors(exc))
+        return _control_page(request, assembly, status=422, errors=message_list(exc))
     messages.success(request, done)
     return redirect(_control_url(assembly))
 
@@ -354,22 +277,14 @@ def secretary_check_in(request, assembly_id):
     assembly = assembly_for(request.user, assembly_id, Action.RUN)
     form = CheckInForm(request.POST)
     if form.is_valid():
-        code = form.cleaned_data["national_code"]
-        entry = RollEntry.objects.filter(assembly=assembly, person__national_code=code).select_related("person").first()
-        holder = None if entry else Person.objects.filter(national_code=code).first()
         try:
-            if entry is not None:
-                attendance.check_in(actor=request.user, assembly=assembly, roll_entry=entry, by_secretary=True)
-                name = entry.person.full_name
-            elif holder is not None:
-                attendance.check_in_holder(actor=request.user, assembly=assembly, person=holder, by_secretary=True)
-                name = holder.full_name
-            else:
-                form.add_error("national_code", _("No one with this national code is on the roll or holds a proxy."))
+            person, _row, _as_holder = attendance.check_in_by_code(
+                actor=request.user, assembly=assembly, national_code=form.cleaned_data["national_code"]
+            )
         except ValidationError as exc:
-            _add_errors(form, exc)
-        if not form.errors:
-            messages.success(request, _("%(name)s is checked in.") % {"name": name})
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("%(name)s is checked in.") % {"name": person.full_name})
             return redirect(_control_url(assembly))
     return _control_page(request, assembly, status=422, check_in_form=form)
 
@@ -389,7 +304,7 @@ def proxy_decide(request, assembly_id, proxy_id):
                 reason=form.cleaned_data["reason"], identity_checked=form.cleaned_data["identity_checked"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = message_list(exc)
         else:
             messages.success(request, _("The proxy was confirmed.") if confirm else _("The proxy was refused."))
             return redirect(_control_url(assembly) + "#proxies")

@@ -9,7 +9,7 @@ Bodies with unknown fields are refused (422). Results and ballots are published 
 on the item has closed.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +17,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
 from taavon.accounts.auth import reach
-from taavon.accounts.scoping import Action, has_authority
-from taavon.core.identifiers import clean_national_code
-from taavon.registry.models import Person
+from taavon.accounts.scoping import Action
 
 from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
 from . import ballot_box
@@ -236,11 +234,9 @@ def cast(request, assembly_id: int, item_id: int, payload: CastIn):
     """Cast one secret ballot for ``roll_entry`` (yours, or a principal's whose confirmed proxy you
     hold): ``choice`` 1 for, 2 against, 3 abstain on a motion; ``marks`` (candidate ids) in an
     election. The answer carries the receipt code, given only this once."""
-    if not request.user.person_id:
-        raise ValidationError(_("Only members and proxy holders vote."), code="not_a_voter")
     try:
-        code = voting.cast_ballot(
-            actor_person=request.user.person_id,
+        code = voting.vote(
+            actor=request.user,
             item=item_id,
             assembly=request.assembly,
             roll_entry=payload.roll_entry,
@@ -341,19 +337,7 @@ def register_candidate(request, assembly_id: int, item_id: int, payload: Candida
     cooperative (or the provincial office) registers that member. Eligibility is checked and an
     ineligible candidacy is kept with its reasons."""
     item = _election(request, item_id)
-    if payload.national_code:
-        assembly = request.assembly
-        if not has_authority(request.user, assembly):
-            raise PermissionDenied
-        code = clean_national_code(payload.national_code)
-        person = Person.objects.filter(national_code=code).first()
-        if person is None:
-            raise ValidationError({"national_code": _("No person with this national code is registered.")})
-    elif request.user.person_id:
-        person = request.user.person
-    else:
-        raise ValidationError({"national_code": _("Enter the national code of the member to register.")})
-    candidate = voting.register_candidate(actor=request.user, item=item, person=person)
+    candidate = voting.register_candidate_by_code(actor=request.user, item=item, national_code=payload.national_code)
     return Status(201, _candidate_out(candidate))
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from taavon import jobs, rules
 from taavon.accounts.scoping import Action, has_authority, may
+from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Membership, MembershipStatus, Person
 
 from .. import events, live
@@ -233,6 +234,30 @@ def withdraw_candidate(*, actor, candidate) -> Candidate:
         before={"state": before}, after={"state": candidate.state},
     )
     return candidate
+
+
+def register_candidate_by_code(*, actor, item, national_code: str = "") -> Candidate:
+    """:func:`register_candidate` for what pages and the API receive: a national code, or none for the actor themselves.
+
+    Registering another member by code needs authority over the cooperative (PermissionDenied
+    otherwise); an unknown code or an actor who is no person is a ValidationError on ``national_code``.
+    """
+    if national_code:
+        # Checked before the lookup, so the answer does not tell who is registered.
+        if not has_authority(actor, item.assembly):
+            raise PermissionDenied
+        person = Person.objects.filter(national_code=clean_national_code(national_code)).first()
+        if person is None:
+            raise ValidationError(
+                {"national_code": ValidationError(_("No person with this national code is registered."), code="no_person")}
+            )
+    elif getattr(actor, "person_id", None):
+        person = actor.person
+    else:
+        raise ValidationError(
+            {"national_code": ValidationError(_("Enter the national code of the member to register."), code="no_person")}
+        )
+    return register_candidate(actor=actor, item=item, person=person)
 
 
 # --------------------------------------------------------------------------- opening and closing
@@ -514,6 +539,15 @@ def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str,
     )
     if marks:
         BallotMark.objects.bulk_create(BallotMark(ballot=ballot, item_id=item_id, candidate_id=m) for m in marks)
+
+
+def vote(*, actor, item, roll_entry, choice=None, marks=(), assembly=None) -> str:
+    """:func:`cast_ballot` for the logged-in ``actor``, who must be a person (a member or a proxy holder); the receipt code."""
+    if not getattr(actor, "person_id", None):
+        raise ValidationError(_("Only members and proxy holders vote."), code="not_a_voter")
+    return cast_ballot(
+        actor_person=actor.person_id, item=item, roll_entry=roll_entry, choice=choice, marks=marks, assembly=assembly
+    )
 
 
 # --------------------------------------------------------------------------- reads for pages and the API

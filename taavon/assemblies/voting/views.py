@@ -3,15 +3,16 @@ the receipt check.
 
 Thin: reach through :mod:`taavon.accounts.scoping` (via :func:`convening.assemblies_for_user`:
 officials in scope and the assembly's participants read; anyone else gets 404; running the vote
-needs ``Action.RUN``, 403 otherwise), reads and writes through :mod:`.voting` and
-:mod:`.ballot_box`.
+needs ``Action.RUN``, 403 otherwise), reads and writes through :mod:`.services` (imported as
+``voting``: candidates by national code and the voter's ballot too, as for the API) and
+:mod:`.ballot_box`; errors flattened by :mod:`taavon.core.errors`.
 """
 
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
-from taavon.core.errors import error_messages
-from taavon.core.identifiers import clean_national_code
-from taavon.registry.models import Person
+from taavon.core.errors import message_list
 
 from ..models import AgendaItem, AssemblyState, Candidate, Choice, ItemKind, ItemState
 from ..reach import assembly_for
@@ -40,10 +39,6 @@ def _item(assembly, item_id: int) -> AgendaItem:
         raise Http404
     item.assembly = assembly
     return item
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    return [m for ms in error_messages(exc).values() for m in ms]
 
 
 def _detail_url(assembly) -> str:
@@ -128,13 +123,9 @@ def cast(request, assembly_id, item_id):
     entry_id = None
     try:
         entry_id, choice, marks = _cast_input(request, item)
-        if not request.user.person_id:
-            raise ValidationError(_("Only members and proxy holders vote."), code="not_a_voter")
-        code = voting.cast_ballot(
-            actor_person=request.user.person_id, item=item, roll_entry=entry_id, choice=choice, marks=marks
-        )
+        code = voting.vote(actor=request.user, item=item, roll_entry=entry_id, choice=choice, marks=marks)
     except ValidationError as exc:
-        problems = _messages(exc)
+        problems = message_list(exc)
         slot = next((s for s in _slots(request, item) if s["entry"].pk == entry_id), None) if entry_id else None
         if request.htmx:
             # htmx swaps only successful answers: the refusal replaces the ballot in place.
@@ -243,7 +234,7 @@ def _item_action(request, assembly_id, item_id, service, done_message):
     try:
         service(actor=request.user, item=item)
     except ValidationError as exc:
-        context = _items_context(request, assembly, errors={item.pk: _messages(exc)})
+        context = _items_context(request, assembly, errors={item.pk: message_list(exc)})
         return render(request, "assemblies/voting/items.html", context, status=422)
     messages.success(request, done_message % {"title": item.title})
     return redirect("assemblies:items", assembly_id=assembly.pk)
@@ -300,28 +291,15 @@ def candidates(request, assembly_id, item_id):
         return render(request, "assemblies/voting/candidates.html", _candidates_context(request, assembly, item))
     code = request.POST.get("national_code", "").strip()
     try:
-        if code:
-            if not has_authority(request.user, assembly):
-                raise PermissionDenied
-            try:
-                person = Person.objects.get(national_code=clean_national_code(code))
-            except Person.DoesNotExist:
-                raise ValidationError(_("No person with this national code is registered."), code="no_person") from None
-        elif request.user.person_id:
-            person = request.user.person
-        else:
-            raise ValidationError(_("Enter the national code of the member to register."), code="no_person")
-        candidate = voting.register_candidate(actor=request.user, item=item, person=person)
+        candidate = voting.register_candidate_by_code(actor=request.user, item=item, national_code=code)
     except ValidationError as exc:
-        context = _candidates_context(request, assembly, item, errors=_messages(exc), national_code=code)
+        context = _candidates_context(request, assembly, item, errors=message_list(exc), national_code=code)
         return render(request, "assemblies/voting/candidates.html", context, status=422)
+    name = candidate.person.full_name
     if candidate.state == "eligible":
-        messages.success(request, _("%(name)s is registered as a candidate.") % {"name": person.full_name})
+        messages.success(request, _("%(name)s is registered as a candidate.") % {"name": name})
     else:
-        messages.warning(
-            request,
-            _("%(name)s is registered but is not eligible; the reasons are listed.") % {"name": person.full_name},
-        )
+        messages.warning(request, _("%(name)s is registered but is not eligible; the reasons are listed.") % {"name": name})
     return redirect("assemblies:candidates", assembly_id=assembly.pk, item_id=item.pk)
 
 
@@ -336,7 +314,7 @@ def candidate_withdraw(request, assembly_id, item_id):
     try:
         voting.withdraw_candidate(actor=request.user, candidate=candidate)
     except ValidationError as exc:
-        context = _candidates_context(request, assembly, item, errors=_messages(exc))
+        context = _candidates_context(request, assembly, item, errors=message_list(exc))
         return render(request, "assemblies/voting/candidates.html", context, status=422)
     messages.success(request, _("The candidacy was withdrawn."))
     return redirect("assemblies:candidates", assembly_id=assembly.pk, item_id=item.pk)
@@ -403,6 +381,6 @@ def receipt(request, assembly_id, item_id):
         try:
             context["check"] = ballot_box.check_receipt(item, context["code"])
         except ValidationError as exc:
-            context["errors"] = _messages(exc)
+            context["errors"] = message_list(exc)
             status = 422
     return render(request, "assemblies/voting/receipt.html", context, status=status)

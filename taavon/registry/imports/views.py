@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from taavon.accounts.scoping import Action, get_scoped_or_404, require_scope
 from taavon.core.errors import error_messages
+from taavon.core.pagination import paginate
 from taavon.core.templatetags.taavon_format import fadigits
 
 from ..models import Cooperative, ImportBatch
@@ -98,7 +98,7 @@ def member_import_batch(request, pk, batch_id):
     """The preview of a batch awaiting confirmation, or the result of a confirmed or discarded one."""
     cooperative, batch = _batch(request, pk, batch_id)
     errors = batch.errors or []
-    page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, errors, size=ERRORS_PER_PAGE)
     context = {
         "cooperative": cooperative,
         "batch": batch,
