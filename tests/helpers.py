@@ -6,8 +6,10 @@ Identifiers are made valid by the same generators the demo uses.
 
 import datetime
 import itertools
+import re
+from html import unescape
 
-from taavon.accounts.models import Role, RoleGrant, User
+from taavon.accounts.models import ApiToken, Role, RoleGrant, User
 from taavon.core.identifiers import make_legal_national_id, make_national_code
 from taavon.geo.models import County, Province
 from taavon.registry.models import Cooperative, Membership, Person
@@ -89,3 +91,30 @@ def user(role: str | None = None, *, cooperative=None, province=None, bank_code=
             u.is_staff = u.is_superuser = True
             u.save(update_fields=["is_staff", "is_superuser"])
     return u
+
+
+def text(response_or_html) -> str:
+    """A page as a reader sees it: tags removed, entities decoded, whitespace collapsed."""
+    html = response_or_html if isinstance(response_or_html, str) else response_or_html.content.decode()
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+class Api:
+    """The test client speaking JSON to the API under ``base``, with one user's bearer token (none:
+    anonymous), in English so messages compare with their msgids."""
+
+    def __init__(self, client, user=None, *, base: str = "/api/v1"):
+        self.client, self.base = client, base
+        self.headers = {"HTTP_COOKIE": "taavon_language=en"}
+        if user is not None:
+            _, token = ApiToken.issue(user, "tests")
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    def get(self, path: str = "", **params):
+        return self.client.get(self.base + path, params, **self.headers)
+
+    def post(self, path: str = "", data=None):
+        return self.client.post(self.base + path, data or {}, content_type="application/json", **self.headers)
+
+    def patch(self, path: str, data):
+        return self.client.patch(self.base + path, data, content_type="application/json", **self.headers)

@@ -24,9 +24,7 @@ from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
-
-def text(response) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+text = helpers.text
 
 
 class Closed:

@@ -3,8 +3,6 @@ through the same service and give the same answer (the secretary's check-in, the
 candidates registered by code); only members and proxy holders vote, on the page as in the API."""
 
 import datetime
-import re
-from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -21,13 +19,11 @@ from tests.assemblies import factory
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/assemblies"
+
+text = helpers.text
 ON_NO_ROLL = "No one with this national code is on the roll or holds a proxy."
 NOT_ON_ROLL = "No member with this national code is on the voter roll."
 NO_PERSON = "No person with this national code is registered."
-
-
-def text(response) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
 
 
 def post_json(client, path, data=None):

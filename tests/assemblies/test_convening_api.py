@@ -1,12 +1,13 @@
 """Programs convening assemblies through /api/v1/assemblies with a bearer token."""
 
 import datetime
+import functools
 
 import pytest
 from django.utils import timezone
 
 from taavon import rules
-from taavon.accounts.models import ApiToken, Role
+from taavon.accounts.models import Role
 from taavon.assemblies.models import Assembly
 from taavon.core.jalali import format_jalali
 from taavon.notifications.models import OutboundMessage
@@ -23,23 +24,7 @@ def _fast_passwords(settings):
 
 BASE = "/api/v1/assemblies"
 
-
-class Api:
-    def __init__(self, client, user=None):
-        self.client = client
-        self.headers = {"HTTP_COOKIE": "taavon_language=en"}
-        if user is not None:
-            _, token = ApiToken.issue(user, "tests")
-            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-
-    def get(self, path):
-        return self.client.get(BASE + path, **self.headers)
-
-    def post(self, path, data=None):
-        return self.client.post(BASE + path, data or {}, content_type="application/json", **self.headers)
-
-    def patch(self, path, data):
-        return self.client.patch(BASE + path, data, content_type="application/json", **self.headers)
+Api = functools.partial(helpers.Api, base=BASE)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Officers, supervisors and members on the convening pages."""
 
 import datetime
-import re
 
 import pytest
 from django.urls import reverse
@@ -16,15 +15,13 @@ from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
+text = helpers.text
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Users are made in most tests: a fast hasher keeps the area quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from taavon.accounts.models import ApiToken, Role
+from taavon.accounts.models import Role
 from taavon.assemblies.minutes import services as minutes
 from taavon.registry.models import Position
 from tests import helpers
@@ -13,22 +13,14 @@ from tests.assemblies import factory
 pytestmark = pytest.mark.django_db
 
 
+
+def Api(client, user, assembly):  # noqa: N802 - reads as the class it stands for
+    return helpers.Api(client, user, base=f"/api/v1/assemblies/{assembly.pk}/minutes")
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class Api:
-    def __init__(self, client, user, assembly):
-        _, token = ApiToken.issue(user, "tests")
-        self.client, self.base = client, f"/api/v1/assemblies/{assembly.pk}/minutes"
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_COOKIE": "taavon_language=en"}
-
-    def get(self, path=""):
-        return self.client.get(self.base + path, **self.headers)
-
-    def post(self, path, data=None):
-        return self.client.post(self.base + path, data or {}, content_type="application/json", **self.headers)
 
 
 @pytest.fixture

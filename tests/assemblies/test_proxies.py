@@ -5,7 +5,6 @@ convened under.
 """
 
 import datetime
-import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -25,14 +24,12 @@ from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
+text = helpers.text
+
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def member_of(entry):

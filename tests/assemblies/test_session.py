@@ -2,7 +2,6 @@
 with its presiding board (or adjourns it for want of quorum) and closes it."""
 
 import datetime
-import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,14 +21,12 @@ from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
+text = helpers.text
+
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def member_of(entry):

@@ -1,14 +1,14 @@
 """Voting at a general assembly: the chair opens and closes items, members and proxy holders cast
 secret ballots, candidates stand for election, results appear only when voting closes."""
 
+import functools
 import re
-from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from taavon import rules
-from taavon.accounts.models import ApiToken, Role
+from taavon.accounts.models import Role
 from taavon.assemblies import events, law
 from taavon.assemblies.models import (
     AgendaItem,
@@ -28,31 +28,13 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1/assemblies"
 
-
-def text(response) -> str:
-    """The page as a reader sees it: tags removed, whitespace collapsed."""
-    html = response if isinstance(response, str) else response.content.decode()
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+text = helpers.text
+Api = functools.partial(helpers.Api, base=API)
 
 
 def voter(entry):
     """The login of the member on roll entry ``entry``."""
     return helpers.user(Role.MEMBER, password=None, person=entry.person, national_code=entry.person.national_code)
-
-
-class Api:
-    """The test client speaking JSON with one user's bearer token, in English."""
-
-    def __init__(self, client, user):
-        self.client = client
-        _, token = ApiToken.issue(user, "tests")
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_COOKIE": "taavon_language=en"}
-
-    def get(self, path, **params):
-        return self.client.get(API + path, params, **self.headers)
-
-    def post(self, path, data=None):
-        return self.client.post(API + path, data or {}, content_type="application/json", **self.headers)
 
 
 class Room:

@@ -1,11 +1,12 @@
 """Programs working on the registry through /api/v1/cooperatives with a bearer token."""
 
 import datetime
+import functools
 
 import pytest
 
 from taavon import rules
-from taavon.accounts.models import ApiToken, Role
+from taavon.accounts.models import Role
 from taavon.audit.models import AuditEvent
 from taavon.core.persian import to_persian_digits
 from taavon.registry.models import Cooperative, Membership, Position
@@ -16,23 +17,7 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/cooperatives"
 
-
-class Api:
-    """The test client speaking JSON with one user's bearer token."""
-
-    def __init__(self, client, user):
-        self.client = client
-        _, token = ApiToken.issue(user, "tests")
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_COOKIE": "taavon_language=en"}
-
-    def get(self, path, **params):
-        return self.client.get(BASE + path, params, **self.headers)
-
-    def post(self, path, data=None):
-        return self.client.post(BASE + path, data or {}, content_type="application/json", **self.headers)
-
-    def patch(self, path, data):
-        return self.client.patch(BASE + path, data, content_type="application/json", **self.headers)
+Api = functools.partial(helpers.Api, base=BASE)
 
 
 @pytest.fixture

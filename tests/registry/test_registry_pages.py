@@ -17,6 +17,8 @@ from tests import helpers
 
 pytestmark = pytest.mark.django_db
 
+text = helpers.text
+
 
 @pytest.fixture
 def home():
@@ -26,12 +28,6 @@ def home():
 @pytest.fixture
 def coop(home):
     return helpers.cooperative(province=home, name="تعاونی مسکن کارکنان", legal_type="housing", activity="housing")
-
-
-def text(response_or_html) -> str:
-    """The page as a reader sees it: tags removed, whitespace collapsed."""
-    html = response_or_html if isinstance(response_or_html, str) else response_or_html.content.decode()
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def detail(coop):
