@@ -63,7 +63,7 @@ def test_scope_follows_the_cooperative_of_related_rows(two_provinces):
     here, mine, neighbour, far = two_provinces
     helpers.member(mine)
     helpers.member(far)
-    record(None, "test", far)
+    record(None, "cooperative.update", far)
     supervisor = helpers.user(Role.SUPERVISOR, province=here)
 
     assert {m.cooperative for m in scope(Membership.objects.all(), supervisor)} == {mine}

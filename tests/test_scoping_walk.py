@@ -55,7 +55,7 @@ class Outside:
             term_start="2024-01-01", term_end="2027-01-01",
         )
         self.batch = ImportBatch.objects.create(cooperative=self.coop, filename="m.xlsx")
-        record(None, "walk", self.coop)
+        record(None, "cooperative.update", self.coop)
         self.token, _ = ApiToken.issue(helpers.user(Role.OFFICER, cooperative=self.coop), "outsider")
         self.assembly = factory.freeze_roll(factory.assembly(self.coop, members=3))
         self.item = factory.motion(self.assembly)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from taavon import rules
-from taavon.assemblies import voting
+from taavon.assemblies.voting import services as voting
 from taavon.registry import rules_checks
 from taavon.registry.models import Cooperative, Position
 from taavon.rules.models import ParameterValue

@@ -34,7 +34,7 @@ from taavon.registry import selectors as registry_selectors
 from taavon.registry.models import Cooperative, Membership, MembershipStatus, Position, PositionRole
 from taavon.rules import Severity, Text
 
-from .. import events, law, live
+from .. import events, law
 from ..models import (
     ELECTION_MATTERS,
     EXTRAORDINARY_MATTERS,
@@ -625,12 +625,12 @@ def publish_notice(*, actor, assembly: Assembly, newspaper: str = "", newspaper_
         },
         actor,
     )
-    events.log(a, events.ROLL_FROZEN, {"record_date": today.isoformat(), "roll_size": roll_size, "votes": roll_size}, actor)
-    record(actor, "assembly.publish_notice", a, before=before, after=_state(a))
-
-    assembly_id = a.pk
-    broadcast(NOTICE_BROADCAST, assembly_id=assembly_id)
-    live.publish(assembly_id, "notice_published", {"roll_size": roll_size})
+    events.changed(
+        a, events.ROLL_FROZEN, {"record_date": today.isoformat(), "roll_size": roll_size, "votes": roll_size},
+        actor=actor, audit="assembly.publish_notice", before=before, after=_state(a),
+        push=("notice_published", {"roll_size": roll_size}),
+    )
+    broadcast(NOTICE_BROADCAST, assembly_id=a.pk)
     return a
 
 
@@ -680,14 +680,13 @@ def convene_second_call(*, actor, first_call: Assembly, starts_at: datetime.date
         for item in first.items.order_by("position")
     )
     events.log(first, events.SECOND_CALL_CONVENED, {"second_call_id": second.pk, "starts_at": starts_at.isoformat()}, actor)
-    events.log(
+    events.changed(
         second,
         events.CONVENED,
         {"kind": second.kind, "mode": second.mode, "call_number": 2, "first_call_id": first.pk,
          "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "items": second.items.count()},
-        actor,
+        actor=actor, audit="assembly.convene_second_call", after=_state(second),
     )
-    record(actor, "assembly.convene_second_call", second, after=_state(second))
     return second
 
 

@@ -349,7 +349,7 @@ def draft_minutes(assembly: Assembly, *, actor=None) -> Minutes:
             minutes.content, minutes.drafted_at = content, timezone.now()
             minutes.save(update_fields=["content", "drafted_at"])
         after = {"drafted_at": minutes.drafted_at, "items": len(content["items"]), "approvals_cleared": cleared}
-        events.log(
+        events.changed(
             a,
             events.MINUTES_DRAFTED,
             {
@@ -358,10 +358,9 @@ def draft_minutes(assembly: Assembly, *, actor=None) -> Minutes:
                 "approvals_cleared": cleared,
                 "gaps": content["gaps"],
             },
-            actor,
+            actor=actor, audit="minutes.draft", obj=minutes, before=before, after=after,
+            push=("minutes", {"state": minutes.state}),
         )
-        record(actor, "minutes.draft", minutes, before=before, after=after, cooperative=a.cooperative)
-        live.publish(a.pk, "minutes", {"state": minutes.state})
     return minutes
 
 
@@ -750,8 +749,9 @@ def notify_decisions(*, actor, assembly: Assembly) -> Minutes:
     deadline = decisions_deadline(m)
     on_time = deadline is None or timezone.localdate() <= deadline
     data = {"recipients": a.roll_size, "deadline": _iso(deadline), "on_time": on_time, "rule": DECISIONS_KEY}
-    events.log(a, events.DECISIONS_NOTIFIED, data, actor)
-    record(actor, "minutes.notify_decisions", m, after=data, cooperative=a.cooperative)
+    events.changed(
+        a, events.DECISIONS_NOTIFIED, data, actor=actor, audit="minutes.notify_decisions", obj=m,
+        push=("minutes", {"state": m.state, "decisions_notified": True}),
+    )
     broadcast(DECISIONS_BROADCAST, assembly_id=a.pk)
-    live.publish(a.pk, "minutes", {"state": m.state, "decisions_notified": True})
     return m

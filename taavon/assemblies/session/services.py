@@ -397,7 +397,7 @@ def _revoke_on_check_in(*, actor, assembly: Assembly, roll_entry: RollEntry) -> 
         proxy.ended_at = now
         proxy.note = REVOKED_ON_CHECK_IN
         proxy.save(update_fields=["state", "ended_at", "note"])
-        events.log(
+        events.changed(
             assembly,
             events.PROXY_REVOKED,
             {
@@ -406,11 +406,8 @@ def _revoke_on_check_in(*, actor, assembly: Assembly, roll_entry: RollEntry) -> 
                 "holder": person_label(proxy.holder),
                 "reason": REVOKED_ON_CHECK_IN,
             },
-            actor,
-        )
-        record(
-            actor, "proxy.revoke", proxy, before=before,
-            after={"state": proxy.state, "reason": REVOKED_ON_CHECK_IN}, cooperative=assembly.cooperative,
+            actor=actor, audit="proxy.revoke", obj=proxy, before=before,
+            after={"state": proxy.state, "reason": REVOKED_ON_CHECK_IN},
         )
     return revoked
 
@@ -585,12 +582,12 @@ def open_session(*, actor, assembly: Assembly, chair: Person, secretary: Person,
     members = [{"person_id": p.pk, "name": p.full_name, "role": str(r)} for p, r in board]
     events.log(assembly, events.PRESIDING_BOARD, {"members": members}, actor)
     figures = quorum_figures(assembly, quorum)
-    events.log(assembly, events.QUORUM_CHECKED, figures, actor)
-    record(
-        actor, "assembly.session_open", assembly, before={"state": AssemblyState.NOTICED},
+    events.changed(
+        assembly, events.QUORUM_CHECKED, figures, actor=actor, audit="assembly.session_open",
+        before={"state": AssemblyState.NOTICED},
         after={"state": assembly.state, "presiding_board": members, "quorum": figures},
+        push=("session", {"state": assembly.state}),
     )
-    live.publish(assembly.pk, "session", {"state": assembly.state})
     push_attendance(assembly)
     return assembly
 
