@@ -4,6 +4,8 @@ Every change made here is written to the audit log, like changes made anywhere e
 Password hashes, token hashes and code hashes are never shown or editable.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -34,6 +36,8 @@ GRANT_AUDIT_FIELDS = ["user", "role", "cooperative", "province", "bank_code", "p
 
 class _IdentifierCleaning:
     """National code and mobile typed in Persian digits or with separators are stored canonical."""
+
+    cleaned_data: dict[str, Any]  # a mixin: the form it is mixed into has it
 
     def clean_national_code(self):
         return clean_national_code(self.cleaned_data["national_code"])

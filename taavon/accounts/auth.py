@@ -43,7 +43,7 @@ class _Reaching:
         super().__init__(**kwargs)
 
     def authenticate(self, request, *args):
-        user = super().authenticate(request, *args)
+        user = super().authenticate(request, *args)  # type: ignore[misc]  # a mixin: the scheme after it in the MRO defines authenticate
         if user:
             match = request.resolver_match
             self.find(request, user, match.kwargs if match is not None else {})

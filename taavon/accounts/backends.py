@@ -15,7 +15,7 @@ class NationalCodeBackend(ModelBackend):
     :func:`taavon.accounts.services.verify_login_code` instead.
     """
 
-    def authenticate(self, request, national_code=None, password=None, **kwargs):
+    def authenticate(self, request, national_code=None, password=None, **kwargs):  # type: ignore[override]  # Django passes credentials by keyword: this backend's is national_code
         national_code = national_code or kwargs.get("username")
         if not national_code or not is_valid_national_code(national_code):
             return None

@@ -8,6 +8,8 @@ Which objects a role may reach is decided in :mod:`taavon.accounts.scoping`, now
 
 import hashlib
 import secrets
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -30,7 +32,7 @@ NATIONAL_ROLES = {Role.ANALYST, Role.ADMINISTRATOR}
 OFFICIAL_ROLES = {Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR, Role.BANK_OFFICER}
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, national_code, password=None, **extra):
@@ -69,7 +71,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "national_code"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    # Caches for one request: roles() and the role-grant rows taavon.accounts.scoping reads.
+    _roles_cache: set[str]
+    _grant_rows: list[Mapping[str, Any]]
 
     class Meta:
         verbose_name = _("user")

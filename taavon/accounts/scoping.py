@@ -28,7 +28,7 @@ of theirs allows anywhere, with 403.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -100,8 +100,28 @@ def policies() -> tuple[ReachPolicy, ...]:
     return tuple(import_string(path)() for path in getattr(settings, "REACH_POLICIES", ()))
 
 
-def _active(user: Actor) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+def authenticated_user(user: Actor | None) -> User | None:
+    """``user`` as a :class:`User` when logged in; None for anonymous users and the system (``None``)."""
+    if getattr(user, "is_authenticated", False) and user is not None and user.is_authenticated:  # narrows the type
+        return user
+    return None
+
+
+def acting_user(user: Actor) -> User:
+    """``user`` as the logged-in :class:`User` a service records as having acted.
+
+    For services only a logged-in user can reach (past the reach checks); anonymous there is a bug.
+    """
+    authenticated = authenticated_user(user)
+    if authenticated is None:
+        raise ValueError("an anonymous user cannot act here")
+    return authenticated
+
+
+def _active_user(user: Actor) -> User | None:
+    """``user`` as a :class:`User` when logged in and active; None otherwise."""
+    authenticated = authenticated_user(user)
+    return authenticated if authenticated is not None and authenticated.is_active else None
 
 
 # --------------------------------------------------------------------------- role grants
@@ -119,7 +139,7 @@ def scope_fields(model: type[Model]) -> tuple[str, str]:
     raise LookupError(f"{model._meta.label_lower} has no path to a cooperative: declare it in its domain's policy")
 
 
-def _grants(user: Actor) -> list[dict]:
+def _grants(user: User) -> list[Mapping[str, Any]]:
     if not hasattr(user, "_grant_rows"):
         user._grant_rows = list(user.grants.values("role", "cooperative_id", "province_id"))
     return user._grant_rows
@@ -127,7 +147,8 @@ def _grants(user: Actor) -> list[dict]:
 
 def _grant_reach(user: Actor, action: Action) -> tuple[bool, set, set] | None:
     """(everything, province ids, cooperative ids) that ``user``'s grants reach for ``action``; None: nothing."""
-    if not _active(user) or action not in GRANT_ACTIONS:
+    active = _active_user(user)
+    if active is None or action not in GRANT_ACTIONS:
         return None
     if action == Action.OVERSEE:
         action = Action.VIEW
@@ -135,7 +156,7 @@ def _grant_reach(user: Actor, action: Action) -> tuple[bool, set, set] | None:
     cooperatives: set = set()
     supervises = action in (Action.VIEW, Action.SUPERVISE, Action.AUTHORITY)
     manages = action in (Action.VIEW, Action.MANAGE, Action.AUTHORITY)
-    for grant in _grants(user):
+    for grant in _grants(active):
         role = grant["role"]
         if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
             return True, provinces, cooperatives
@@ -204,7 +225,8 @@ def require_scope(user: Actor, action: Action) -> None:
 
 def require_role(user: Actor, *roles: Role) -> None:
     """Raise 403 unless ``user`` holds one of ``roles``."""
-    if not getattr(user, "is_authenticated", False) or not user.has_role(*roles):
+    authenticated = authenticated_user(user)
+    if authenticated is None or not authenticated.has_role(*roles):
         raise PermissionDenied
 
 

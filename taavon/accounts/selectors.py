@@ -38,7 +38,7 @@ def role_scopes(user: User) -> list[RoleScope]:
     grants = user.grants.select_related("cooperative", "province").order_by("role", "granted_at", "id")
     for grant in grants:
         role = Role(grant.role)
-        if grant.cooperative_id:
+        if grant.cooperative is not None:
             rows.append(
                 RoleScope(
                     role=role,
@@ -50,7 +50,7 @@ def role_scopes(user: User) -> list[RoleScope]:
                     position=grant.position,
                 )
             )
-        elif grant.province_id:
+        elif grant.province is not None:
             rows.append(
                 RoleScope(
                     role=role,

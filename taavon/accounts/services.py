@@ -12,6 +12,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,7 +35,7 @@ from .models import ApiToken, OneTimeCode, User
 logger = logging.getLogger("taavon.accounts")
 
 # The person register is the model a user's ``person`` key points to; accounts imports no domain.
-Person = User._meta.get_field("person").related_model
+Person: type[Any] = User._meta.get_field("person").related_model
 
 # --- Security settings -------------------------------------------------------------------
 # These protect the login against guessing and abuse. They are operational choices of the
@@ -87,7 +88,7 @@ def _mobile_on_record(national_code: str, user: User | None) -> str:
     if user is not None:
         if not user.is_active:
             return ""
-        person_mobile = user.person.mobile if user.person_id else ""
+        person_mobile = user.person.mobile if user.person is not None else ""
         return user.mobile or person_mobile
     account = User.objects.filter(national_code=national_code).only("is_active", "mobile").first()
     if account is not None and not account.is_active:
@@ -330,7 +331,7 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the program that will use it.")})
-    if len(name) > ApiToken._meta.get_field("name").max_length:
+    if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]  # a CharField: max_length is set
         raise ValidationError({"name": _("The name is too long.")})
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError(

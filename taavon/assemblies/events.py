@@ -7,6 +7,7 @@ that moment (quorum, counts, names), so the minutes never recompute history.
 
 from typing import Any
 
+from taavon.accounts.scoping import Actor, authenticated_user
 from taavon.audit.services import record
 
 from . import live
@@ -37,9 +38,8 @@ MINUTES_RETURNED = "minutes_returned"
 DECISIONS_NOTIFIED = "decisions_notified"
 
 
-def log(assembly: Assembly, kind: str, data: dict | None = None, actor=None) -> AssemblyEvent:
-    actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AssemblyEvent.objects.create(assembly=assembly, kind=kind, data=data or {}, actor=actor)
+def log(assembly: Assembly, kind: str, data: dict | None = None, actor: Actor | None = None) -> AssemblyEvent:
+    return AssemblyEvent.objects.create(assembly=assembly, kind=kind, data=data or {}, actor=authenticated_user(actor))
 
 
 def changed(
@@ -47,7 +47,7 @@ def changed(
     kind: str,
     data: dict,
     *,
-    actor: Any,
+    actor: Actor | None,
     audit: str,
     obj: Any = None,
     before: dict | None = None,

@@ -63,7 +63,9 @@ def takes_part_in(user: Any, assembly: Assembly) -> bool:
 def on_roll(user: Any, assembly: Assembly) -> bool:
     """Whether the user is on the assembly's voter roll themselves (not only as a proxy holder)."""
     person_id = _person_id(user)
-    return bool(person_id) and RollEntry.objects.filter(assembly_id=assembly.pk, person_id=person_id).exists()
+    if not person_id:
+        return False
+    return RollEntry.objects.filter(assembly_id=assembly.pk, person_id=person_id).exists()
 
 
 def presides(user: Any, assembly: Assembly, *roles: str) -> bool:

@@ -1,10 +1,19 @@
 """What every audited back-office list shares: each save and delete made in the admin is recorded
 (who, when, before, after), as the pages and the API record theirs."""
 
+from typing import TYPE_CHECKING
+
 from .services import record, snapshot
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
 
-class AuditedAdmin:
+    _AdminBase = ModelAdmin  # what the mixin is mixed into
+else:
+    _AdminBase = object
+
+
+class AuditedAdmin(_AdminBase):
     """Mix into a ``ModelAdmin`` before it. ``audit_fields`` limits the snapshot (None: every
     field); :meth:`audit_action` names what is recorded for ``"add"``, ``"change"``, ``"delete"``."""
 

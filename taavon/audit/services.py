@@ -4,6 +4,7 @@ import datetime
 import decimal
 import uuid
 from fractions import Fraction
+from typing import Any
 
 from django.db import models
 
@@ -33,8 +34,11 @@ def _jsonable(value):
     return value
 
 
-def record(actor, action: str, obj: models.Model, *, before=None, after=None, cooperative=None, ip=None) -> AuditEvent:
+def record(actor: Any, action: str, obj: models.Model, *, before=None, after=None, cooperative=None, ip=None) -> AuditEvent:
     """Append an audit event for ``obj``.
+
+    ``actor`` is the user who acted (the audit layer imports no accounts, hence ``Any``); an
+    anonymous user or ``None`` is recorded as the system.
 
     ``cooperative`` defaults to ``obj.cooperative`` (or ``obj`` itself when it is a cooperative),
     so the event is visible to whoever may see that cooperative.

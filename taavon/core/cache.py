@@ -59,19 +59,19 @@ class ResilientRedisCache(RedisCache):
     def add(self, key, value, timeout=_MISSING, version=None):
         # False: "someone else holds it", so throttles stay quiet during an outage.
         args = (key, value) if timeout is _MISSING else (key, value, timeout)
-        return self._guard(lambda: super(ResilientRedisCache, self).add(*args, version=version), False)
+        return self._guard(lambda: super(ResilientRedisCache, self).add(*args, version=version), False)  # type: ignore[misc]  # args holds only what precedes version; mypy cannot bound its length
 
     def set(self, key, value, timeout=_MISSING, version=None):
         args = (key, value) if timeout is _MISSING else (key, value, timeout)
-        return self._guard(lambda: super(ResilientRedisCache, self).set(*args, version=version), None)
+        return self._guard(lambda: super(ResilientRedisCache, self).set(*args, version=version), None)  # type: ignore[misc]  # args holds only what precedes version; mypy cannot bound its length
 
     def set_many(self, data, timeout=_MISSING, version=None):
         args = (data,) if timeout is _MISSING else (data, timeout)
-        return self._guard(lambda: super(ResilientRedisCache, self).set_many(*args, version=version), list(data))
+        return self._guard(lambda: super(ResilientRedisCache, self).set_many(*args, version=version), list(data))  # type: ignore[misc]  # args holds only what precedes version; mypy cannot bound its length
 
     def touch(self, key, timeout=_MISSING, version=None):
         args = (key,) if timeout is _MISSING else (key, timeout)
-        return self._guard(lambda: super(ResilientRedisCache, self).touch(*args, version=version), False)
+        return self._guard(lambda: super(ResilientRedisCache, self).touch(*args, version=version), False)  # type: ignore[misc]  # args holds only what precedes version; mypy cannot bound its length
 
     def delete(self, key, version=None):
         return self._guard(lambda: super(ResilientRedisCache, self).delete(key, version), False)

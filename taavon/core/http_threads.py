@@ -20,6 +20,7 @@ import asyncio
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 # Request bodies larger than this (member imports) wait on disk, not in memory.
 SPOOL_BYTES = 1024 * 1024
@@ -108,7 +109,7 @@ class ThreadPoolHTTP:
     def _handle(self, environ: dict, loop, send):
         """In a pool thread: run the request. A whole response comes back as (status, headers,
         content) for the loop to send; a streaming one is sent from here, chunk by chunk."""
-        started = {}
+        started: dict[str, Any] = {}
 
         def start_response(status, headers, exc_info=None):
             started["status"] = int(status.split(" ", 1)[0])

@@ -2,6 +2,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def _localized_name(name_fa: str, name_en: str) -> str:
+    """The English name in an English page, the Persian one otherwise."""
+    from django.utils.translation import get_language
+
+    return name_en if (get_language() or "fa").startswith("en") else name_fa
+
+
 class Province(models.Model):
     """One of Iran's 31 provinces; supervisors are scoped to one."""
 
@@ -20,9 +27,7 @@ class Province(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "fa").startswith("en") else self.name_fa
+        return _localized_name(self.name_fa, self.name_en)
 
 
 class County(models.Model):
@@ -41,4 +46,6 @@ class County(models.Model):
     def __str__(self):
         return self.name
 
-    name = Province.name
+    @property
+    def name(self) -> str:
+        return _localized_name(self.name_fa, self.name_en)

@@ -17,7 +17,7 @@ class JobsConfig(AppConfig):
         server_starting.connect(_serve_jobs, dispatch_uid="taavon.jobs.serve")
 
 
-def _serve_jobs(sender, *, run_jobs: bool, **kwargs) -> str | None:
+def _serve_jobs(sender: object, *, run_jobs: bool, **kwargs: object) -> str | None:
     """``taavon serve`` in the embedded default: the background jobs run in threads of the server."""
     from django.conf import settings
 

@@ -34,7 +34,8 @@ class Activity(models.TextChoices):
     MULTIPURPOSE = "multipurpose", _("Multipurpose")
 
 
-SECTOR_OF_ACTIVITY = {
+# Keyed by str: a stored activity (a plain string) looks its sector up.
+SECTOR_OF_ACTIVITY: dict[str, Sector] = {
     Activity.AGRICULTURE: Sector.PRODUCTION,
     Activity.LIVESTOCK: Sector.PRODUCTION,
     Activity.FISHING: Sector.PRODUCTION,
@@ -309,7 +310,8 @@ class PositionRole(models.TextChoices):
     ALTERNATE_INSPECTOR = "alternate_inspector", _("Alternate inspector")
 
 
-BODY_OF_ROLE = {
+# Keyed by str: a stored role (a plain string) looks its body up.
+BODY_OF_ROLE: dict[str, Body] = {
     PositionRole.CHAIR: Body.BOARD,
     PositionRole.VICE_CHAIR: Body.BOARD,
     PositionRole.SECRETARY: Body.BOARD,

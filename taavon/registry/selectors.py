@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from taavon.accounts.scoping import Action, get_or_404, has_any_scope, scope
+from taavon.accounts.scoping import Action, Actor, acting_user, get_or_404, has_any_scope, scope
 from taavon.audit.actions import label as audit_label
 from taavon.audit.models import AuditEvent
 from taavon.core.jalali import format_jalali
@@ -24,11 +24,12 @@ from . import rules_checks
 from .models import Cooperative, Membership, MembershipStatus, Person, Position, StatusChange
 
 
-def memberships_of_user(user):
+def memberships_of_user(user: Actor):
     """The memberships of the person linked to ``user`` (none for users without a person)."""
-    if not user.person_id:
+    person_id = acting_user(user).person_id
+    if not person_id:
         return Membership.objects.none()
-    return Membership.objects.filter(person_id=user.person_id).select_related("cooperative")
+    return Membership.objects.filter(person_id=person_id).select_related("cooperative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def memberships_by_national_code(national_code: str) -> list[MembershipOfPerson]
     ]
 
 
-def memberships_in_reach(user, national_code: str) -> tuple[str, list[MembershipOfPerson]]:
+def memberships_in_reach(user: Actor, national_code: str) -> tuple[str, list[MembershipOfPerson]]:
     """The person's name and memberships, across the cooperatives ``user`` may see (VIEW), for an
     official checking a national code: an officer sees their own cooperatives' memberships, a
     supervisor their province's, the ministry all. ``("", [])`` when none is in reach, whether the
@@ -110,7 +111,7 @@ def memberships_in_reach(user, national_code: str) -> tuple[str, list[Membership
 # --------------------------------------------------------------------------- reach
 
 
-def cooperative_for(user, pk, action: Action = Action.VIEW) -> Cooperative:
+def cooperative_for(user: Actor, pk, action: Action = Action.VIEW) -> Cooperative:
     """The cooperative ``pk`` for ``action`` (see :func:`taavon.accounts.scoping.get_or_404`)."""
     return get_or_404(user, Cooperative, action, pk=pk)
 
@@ -120,7 +121,7 @@ def cooperative_for(user, pk, action: Action = Action.VIEW) -> Cooperative:
 
 def cooperative_list(
     *,
-    user,
+    user: Actor,
     q: str = "",
     province=None,
     activity: str = "",

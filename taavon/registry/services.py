@@ -10,6 +10,7 @@ audit event with before/after snapshots. Who may call them is decided by the cal
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 import jdatetime
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
+from taavon.accounts.scoping import authenticated_user
 from taavon.audit.services import record, snapshot
 from taavon.core.identifiers import (
     clean_legal_national_id,
@@ -43,6 +45,9 @@ from .models import (
     PositionRole,
     StatusChange,
 )
+
+if TYPE_CHECKING:
+    from taavon.accounts.scoping import Actor
 
 # Fields of a cooperative that the create and edit forms and the API write.
 COOPERATIVE_FIELDS = (
@@ -202,7 +207,7 @@ def _validate_cooperative(coop: Cooperative, errors: _Errors) -> None:
 @transaction.atomic
 def create_cooperative(
     *,
-    actor,
+    actor: Actor,
     name: str,
     national_id: str,
     registration_number: str,
@@ -262,7 +267,7 @@ def create_cooperative(
 
 
 @transaction.atomic
-def update_cooperative(*, actor, cooperative: Cooperative, **changes) -> Cooperative:
+def update_cooperative(*, actor: Actor | None, cooperative: Cooperative, **changes) -> Cooperative:
     """Change a cooperative's registered data; returns the saved cooperative.
 
     Only the given fields change. The caller checks that a change of ``LOCATION_FIELDS`` is made by
@@ -297,7 +302,7 @@ def update_cooperative(*, actor, cooperative: Cooperative, **changes) -> Coopera
 
 @transaction.atomic
 def change_status(
-    *, actor, cooperative: Cooperative, status: str, effective_on: datetime.date, reason: str
+    *, actor: Actor, cooperative: Cooperative, status: str, effective_on: datetime.date, reason: str
 ) -> StatusChange:
     """Record a dated change of status with its reason; ``Cooperative.status`` follows the latest one."""
     coop = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
@@ -327,7 +332,7 @@ def change_status(
         status=status,
         effective_on=effective_on,
         reason=reason,
-        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        changed_by=authenticated_user(actor),
     )
     latest = coop.status_changes.order_by("-effective_on", "-id").first()
     coop.status = latest.status
@@ -393,7 +398,7 @@ def _person_for(
     return person, True, None
 
 
-def _save_person(actor, person: Person, created: bool, before: dict | None, cooperative: Cooperative) -> None:
+def _save_person(actor: Actor | None, person: Person, created: bool, before: dict | None, cooperative: Cooperative) -> None:
     if created:
         person.full_clean()
         person.save()
@@ -408,7 +413,7 @@ def _save_person(actor, person: Person, created: bool, before: dict | None, coop
 @transaction.atomic
 def add_member(
     *,
-    actor,
+    actor: Actor,
     cooperative: Cooperative,
     national_code: str,
     joined_on: datetime.date,
@@ -467,7 +472,7 @@ def add_member(
     return membership
 
 
-def _update_membership(actor, membership: Membership, action: str, changes: dict) -> Membership:
+def _update_membership(actor: Actor, membership: Membership, action: str, changes: dict) -> Membership:
     unknown = set(changes) - set(MEMBERSHIP_FIELDS)
     if unknown:
         raise TypeError(f"unknown membership fields: {sorted(unknown)}")
@@ -517,7 +522,7 @@ def _update_membership(actor, membership: Membership, action: str, changes: dict
 
 
 @transaction.atomic
-def update_membership(*, actor, membership: Membership, **changes) -> Membership:
+def update_membership(*, actor: Actor, membership: Membership, **changes) -> Membership:
     """Change a membership's number, dates, shares or status. Changed data loses its verification.
 
     Reactivating a member is refused beyond the maximum for the legal type; shares are checked
@@ -527,7 +532,7 @@ def update_membership(*, actor, membership: Membership, **changes) -> Membership
 
 
 @transaction.atomic
-def leave_membership(*, actor, membership: Membership, left_on: datetime.date) -> Membership:
+def leave_membership(*, actor: Actor, membership: Membership, left_on: datetime.date) -> Membership:
     """Mark a member as having left on ``left_on``."""
     if membership.status == MembershipStatus.LEFT:
         raise ValidationError(_("This member has already left."), code="already_left")
@@ -535,7 +540,7 @@ def leave_membership(*, actor, membership: Membership, left_on: datetime.date) -
 
 
 @transaction.atomic
-def verify_membership(*, actor, membership: Membership) -> Membership:
+def verify_membership(*, actor: Actor, membership: Membership) -> Membership:
     """The provincial office confirms a member's data (``verified_at``/``verified_by``)."""
     m = Membership.objects.select_for_update().select_related("cooperative", "person").get(pk=membership.pk)
     if m.status == MembershipStatus.LEFT:
@@ -544,14 +549,14 @@ def verify_membership(*, actor, membership: Membership) -> Membership:
         return m
     before = snapshot(m, MEMBERSHIP_AUDIT_FIELDS)
     m.verified_at = timezone.now()
-    m.verified_by = actor if getattr(actor, "is_authenticated", False) else None
+    m.verified_by = authenticated_user(actor)
     m.save(update_fields=["verified_at", "verified_by"])
     record(actor, "membership.verify", m, before=before, after=snapshot(m, MEMBERSHIP_AUDIT_FIELDS))
     return m
 
 
 @transaction.atomic
-def verify_all_members(*, actor, cooperative: Cooperative) -> int:
+def verify_all_members(*, actor: Actor, cooperative: Cooperative) -> int:
     """Verify every member still in the cooperative who is not yet verified; returns how many."""
     pending = Membership.objects.filter(cooperative_id=cooperative.pk, verified_at__isnull=True).exclude(
         status=MembershipStatus.LEFT
@@ -578,7 +583,7 @@ def default_term_end(role: str, term_start: datetime.date) -> datetime.date:
 @transaction.atomic
 def add_position(
     *,
-    actor,
+    actor: Actor | None,
     cooperative: Cooperative,
     role: str,
     term_start: datetime.date,
@@ -651,7 +656,7 @@ def add_position(
 
 
 @transaction.atomic
-def end_position(*, actor, position: Position, ended_on: datetime.date) -> Position:
+def end_position(*, actor: Actor, position: Position, ended_on: datetime.date) -> Position:
     """End a position on ``ended_on`` (resignation, removal, replacement)."""
     p = Position.objects.select_for_update().select_related("person", "cooperative").get(pk=position.pk)
     if p.ended_on is not None:

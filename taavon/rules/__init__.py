@@ -7,12 +7,15 @@ apply the rules and what they find are in :mod:`taavon.rules.checks` (``Check``,
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .parameters import Parameter
 
 
-def parameter(key: str):
+def parameter(key: str) -> "Parameter":
     from .parameters import PARAMETERS
 
     return PARAMETERS[key]
@@ -67,7 +70,7 @@ def history(key: str) -> list[tuple[datetime.date, Any]]:
     return [(day, _decode(raw, spec.default)) for day, raw in rows]
 
 
-def snapshot(keys, on: datetime.date | None = None) -> dict[str, Any]:
+def snapshot(keys: Iterable[str], on: datetime.date | None = None) -> dict[str, Any]:
     """The values of several parameters on one day, as JSON-ready data (kept on an assembly)."""
     out = {}
     for key in keys:

@@ -1,3 +1,4 @@
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from .selectors import parameters_in_force
@@ -14,7 +15,7 @@ class ParameterOut(Schema):
 
 
 @router.get("", response=list[ParameterOut], summary="Legal parameters in force today")
-def list_parameters(request):
+def list_parameters(request: HttpRequest) -> list[ParameterOut]:
     return [
         ParameterOut(key=p.key, value=p.display_value, description=p.description, reference=p.reference, verified=p.verified)
         for p in parameters_in_force()

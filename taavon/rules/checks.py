@@ -299,7 +299,9 @@ class Condition:
         )
 
 
-def by_date(key: str, date_field: str, *, pick: Callable[[Any], Any] = lambda v: v, output_field=None):
+def by_date(
+    key: str, date_field: str, *, pick: Callable[[Any], Any] = lambda v: v, output_field: models.Field | None = None
+) -> models.Case:
     """The value of ``key`` in force on each row's ``date_field``, as a database expression.
 
     ``pick`` maps a value to what the expression holds (a fraction's numerator, say). A row

@@ -23,5 +23,5 @@ class ParameterValue(models.Model):
         ordering = ["key", "-effective_from"]
         constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="one_value_per_key_and_day")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key} = {self.value} ({self.effective_from})"

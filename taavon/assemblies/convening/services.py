@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
 from taavon.accounts.models import Role
-from taavon.accounts.scoping import Action, can, has_authority, scope
+from taavon.accounts.scoping import Action, Actor, acting_user, can, has_authority, scope
 from taavon.audit.services import record
 from taavon.audit.services import snapshot as audit_snapshot
 from taavon.core.jalali import days_in_jalali_month, format_jalali
@@ -90,20 +90,20 @@ NOTICE_BROADCAST = "assemblies.notice"  # declared in .tasks; queued in the noti
 # --------------------------------------------------------------------------- who may convene
 
 
-def convening_role(user, cooperative: Cooperative) -> str:
+def convening_role(user: Actor, cooperative: Cooperative) -> str:
     """``"officer"`` for the cooperative's own officers, ``"supervisor"`` for the provincial office
     (administrators included: they convene as the supervising authority, giving a reason).
 
     Raises PermissionDenied for anyone else.
     """
-    if can(user, Action.MANAGE, cooperative) and not user.has_role(Role.ADMINISTRATOR):
+    if can(user, Action.MANAGE, cooperative) and not acting_user(user).has_role(Role.ADMINISTRATOR):
         return OFFICER
     if can(user, Action.SUPERVISE, cooperative):
         return SUPERVISOR
     raise PermissionDenied
 
 
-def _require_manage(user, assembly: Assembly) -> None:
+def _require_manage(user: Actor, assembly: Assembly) -> None:
     if not has_authority(user, assembly):
         raise PermissionDenied
 
@@ -475,7 +475,7 @@ def _fiscal_year_for(cooperative, kind, starts_at) -> int | None:
 @transaction.atomic
 def convene(
     *,
-    actor,
+    actor: Actor,
     cooperative: Cooperative,
     kind: str,
     mode: str,
@@ -511,7 +511,7 @@ def convene(
         ends_at=ends_at,
         location=(location or "").strip(),
         fiscal_year=_fiscal_year_for(cooperative, kind, starts_at),
-        convened_by=actor,
+        convened_by=acting_user(actor),
         convened_as=convened_as,
         convening_reason=reason,
     )
@@ -527,7 +527,7 @@ def convene(
 
 
 @transaction.atomic
-def update_assembly(*, actor, assembly: Assembly, agenda: Iterable[Mapping] | None = None, **changes) -> Assembly:
+def update_assembly(*, actor: Actor, assembly: Assembly, agenda: Iterable[Mapping] | None = None, **changes) -> Assembly:
     """Change a draft: its title, kind, mode, times, place, reason and (when given) the whole agenda.
 
     Refused once the notice is published: the members were told what they were told.
@@ -582,7 +582,7 @@ def _freeze_roll(assembly: Assembly, record_date: datetime.date) -> int:
 
 
 @transaction.atomic
-def publish_notice(*, actor, assembly: Assembly, newspaper: str = "", newspaper_date: datetime.date | None = None) -> Assembly:
+def publish_notice(*, actor: Actor, assembly: Assembly, newspaper: str = "", newspaper_date: datetime.date | None = None) -> Assembly:
     """Publish the notice of a draft assembly, in one transaction.
 
     Re-runs :func:`check_convening` (refused while any finding blocks), snapshots the rules in
@@ -635,7 +635,7 @@ def publish_notice(*, actor, assembly: Assembly, newspaper: str = "", newspaper_
 
 
 @transaction.atomic
-def convene_second_call(*, actor, first_call: Assembly, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Assembly:
+def convene_second_call(*, actor: Actor, first_call: Assembly, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Assembly:
     """Convene the second call of a first call adjourned for want of quorum.
 
     Same kind, mode, place and agenda (copied), the first call's rules; the second call's quorum
@@ -667,7 +667,7 @@ def convene_second_call(*, actor, first_call: Assembly, starts_at: datetime.date
         ends_at=ends_at,
         location=first.location,
         fiscal_year=first.fiscal_year,
-        convened_by=actor,
+        convened_by=acting_user(actor),
         convened_as=first.convened_as,
         convening_reason=first.convening_reason,
         rules=dict(first.rules),
@@ -731,7 +731,7 @@ def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- reads
 
 
-def assemblies_for_user(user) -> models.QuerySet[Assembly]:
+def assemblies_for_user(user: Actor) -> models.QuerySet[Assembly]:
     """The assemblies ``user`` sees in lists: officials through their scope, members those they
     take part in (on the roll, or holding a live proxy)."""
     reached = scope(Assembly.objects.all(), user, Action.VIEW).values("pk")

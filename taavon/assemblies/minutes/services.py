@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
 from taavon.accounts import services as accounts_services
-from taavon.accounts.scoping import Action, can, has_authority, may, scope
+from taavon.accounts.scoping import Action, Actor, acting_user, can, has_authority, may, scope
 from taavon.audit.services import record
 from taavon.core.jalali import format_jalali
 from taavon.core.templatetags.taavon_format import fadigits
@@ -316,7 +316,7 @@ def build_content(assembly: Assembly) -> dict:
     }
 
 
-def draft_minutes(assembly: Assembly, *, actor=None) -> Minutes:
+def draft_minutes(assembly: Assembly, *, actor: Actor | None = None) -> Minutes:
     """Draft (or re-draft) the minutes of a closed assembly from its event log.
 
     Safe to call twice: unchanged content changes nothing; new content replaces a draft and clears
@@ -367,7 +367,7 @@ def draft_minutes(assembly: Assembly, *, actor=None) -> Minutes:
 # --------------------------------------------------------------------------- reading
 
 
-def presiding_member(minutes: Minutes, user) -> PresidingMember | None:
+def presiding_member(minutes: Minutes, user: Actor) -> PresidingMember | None:
     """The presiding board seat of the person ``user`` is, on the minutes' assembly, if any."""
     person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
     if not person_id:
@@ -395,7 +395,7 @@ def approvals_table(minutes: Minutes) -> list[dict]:
 class Access:
     """What one user may do with one assembly's minutes, as :mod:`taavon.accounts.scoping` decides it."""
 
-    def __init__(self, user, assembly: Assembly, minutes: Minutes | None):
+    def __init__(self, user: Actor, assembly: Assembly, minutes: Minutes | None):
         self.read = minutes is not None and may(user, Action.VIEW, minutes)
         self.draft = may(user, Action.RUN, assembly)
         self.approve = minutes is not None and may(user, Action.APPROVE, minutes)
@@ -404,7 +404,7 @@ class Access:
         self.notify = self.manage or self.supervise
 
 
-def minutes_for(user, assembly_id: int) -> tuple[Assembly, Minutes | None, Access]:
+def minutes_for(user: Actor, assembly_id: int) -> tuple[Assembly, Minutes | None, Access]:
     """The assembly, its minutes (or None) and the user's access; 404 when the user may not read the assembly."""
     assembly = assembly_for(user, assembly_id)
     minutes = Minutes.objects.filter(assembly=assembly).first()
@@ -413,7 +413,7 @@ def minutes_for(user, assembly_id: int) -> tuple[Assembly, Minutes | None, Acces
     return assembly, minutes, Access(user, assembly, minutes)
 
 
-def submitted_in_scope(user):
+def submitted_in_scope(user: Actor):
     """Minutes awaiting registration that ``user`` may register (the provincial supervisor's queue)."""
     return (
         scope(Minutes.objects.all(), user, Action.SUPERVISE)
@@ -423,7 +423,7 @@ def submitted_in_scope(user):
     )
 
 
-def state_counts(user) -> dict[str, int]:
+def state_counts(user: Actor) -> dict[str, int]:
     """How many minutes in the supervisor's reach are in each state."""
     rows = scope(Minutes.objects.all(), user, Action.SUPERVISE).values("state").annotate(n=Count("pk"))
     counts = {state: 0 for state in MinutesState.values}
@@ -502,7 +502,7 @@ def _approval_subject(minutes: Minutes) -> str:
     return f"minutes:{minutes.pk}"
 
 
-def _check_can_approve(actor, minutes: Minutes) -> PresidingMember:
+def _check_can_approve(actor: Actor, minutes: Minutes) -> PresidingMember:
     seat = presiding_member(minutes, actor)
     if seat is None:
         raise PermissionDenied(_("Only the members of the assembly's presiding board approve its minutes."))
@@ -513,7 +513,7 @@ def _check_can_approve(actor, minutes: Minutes) -> PresidingMember:
     return seat
 
 
-def request_approval_code(*, actor, minutes: Minutes) -> accounts_services.CodeRequest:
+def request_approval_code(*, actor: Actor, minutes: Minutes) -> accounts_services.CodeRequest:
     """Send a presiding board member the one-time code that signs their approval."""
     _check_can_approve(actor, minutes)
     return accounts_services.request_confirmation_code(
@@ -521,7 +521,7 @@ def request_approval_code(*, actor, minutes: Minutes) -> accounts_services.CodeR
     )
 
 
-def approve(*, actor, minutes: Minutes, code: str) -> Minutes:
+def approve(*, actor: Actor, minutes: Minutes, code: str) -> Minutes:
     """A presiding board member approves the minutes with the code sent to their mobile.
 
     When every member of the presiding board has approved, the minutes are APPROVED. The code is
@@ -557,7 +557,7 @@ def approve(*, actor, minutes: Minutes, code: str) -> Minutes:
 
 
 @transaction.atomic
-def submit(*, actor, minutes: Minutes, note: str = "") -> Minutes:
+def submit(*, actor: Actor, minutes: Minutes, note: str = "") -> Minutes:
     """The cooperative submits approved minutes to the provincial office (or resubmits returned ones)."""
     m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
     if not can(actor, Action.MANAGE, m.assembly):
@@ -585,7 +585,7 @@ def submit(*, actor, minutes: Minutes, note: str = "") -> Minutes:
     return m
 
 
-def _check_reviewer(actor, m: Minutes) -> None:
+def _check_reviewer(actor: Actor, m: Minutes) -> None:
     if not can(actor, Action.SUPERVISE, m.assembly):
         raise PermissionDenied(_("Only the provincial office registers or returns minutes."))
     if m.state != MinutesState.SUBMITTED:
@@ -596,7 +596,7 @@ def _check_reviewer(actor, m: Minutes) -> None:
         )
 
 
-def _seat_elected(actor, m: Minutes) -> list[dict]:
+def _seat_elected(actor: Actor, m: Minutes) -> list[dict]:
     """Put the elected of each board or inspector election on the registry; end the body's current seats."""
     a = m.assembly
     coop = a.cooperative
@@ -645,7 +645,7 @@ def _seat_elected(actor, m: Minutes) -> list[dict]:
 
 
 @transaction.atomic
-def register(*, actor, minutes: Minutes) -> Minutes:
+def register(*, actor: Actor, minutes: Minutes) -> Minutes:
     """The provincial office registers submitted minutes; elected boards and inspectors go on the registry.
 
     All in one transaction: if any elected person cannot be seated, nothing is registered.
@@ -653,7 +653,7 @@ def register(*, actor, minutes: Minutes) -> Minutes:
     m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
     _check_reviewer(actor, m)
     seated = _seat_elected(actor, m)
-    m.state, m.reviewed_by, m.reviewed_at = MinutesState.REGISTERED, actor, timezone.now()
+    m.state, m.reviewed_by, m.reviewed_at = MinutesState.REGISTERED, acting_user(actor), timezone.now()
     m.save(update_fields=["state", "reviewed_by", "reviewed_at"])
     events.changed(
         m.assembly, events.MINUTES_REGISTERED, {"seated": seated}, actor=actor, audit="minutes.register", obj=m,
@@ -664,7 +664,7 @@ def register(*, actor, minutes: Minutes) -> Minutes:
 
 
 @transaction.atomic
-def return_minutes(*, actor, minutes: Minutes, reason: str) -> Minutes:
+def return_minutes(*, actor: Actor, minutes: Minutes, reason: str) -> Minutes:
     """The provincial office returns submitted minutes to the cooperative, saying why."""
     m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
     _check_reviewer(actor, m)
@@ -673,7 +673,7 @@ def return_minutes(*, actor, minutes: Minutes, reason: str) -> Minutes:
         raise ValidationError(
             {"reason": ValidationError(_("Give the reason the minutes are returned."), code="required")}
         )
-    m.state, m.reviewed_by, m.reviewed_at, m.return_reason = MinutesState.RETURNED, actor, timezone.now(), reason
+    m.state, m.reviewed_by, m.reviewed_at, m.return_reason = MinutesState.RETURNED, acting_user(actor), timezone.now(), reason
     m.save(update_fields=["state", "reviewed_by", "reviewed_at", "return_reason"])
     events.changed(
         m.assembly, events.MINUTES_RETURNED, {"reason": reason}, actor=actor, audit="minutes.return", obj=m,
@@ -723,7 +723,7 @@ def decisions_message(content: dict) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def notify_decisions(*, actor, assembly: Assembly) -> Minutes:
+def notify_decisions(*, actor: Actor, assembly: Assembly) -> Minutes:
     """Notify every member on the roll of the decisions (SMS, and e-mail where known), in background batches.
 
     Once the presiding board has approved the minutes; once per assembly. Records whether the

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import has_authority
+from taavon.accounts.scoping import Actor, acting_user, authenticated_user, has_authority
 from taavon.audit.services import record
 from taavon.core.identifiers import clean_mobile, clean_national_code
 from taavon.core.persian import normalize_for_display
@@ -195,7 +195,7 @@ def _holder_for(assembly: Assembly, code: str, *, first_name: str, last_name: st
 
 @transaction.atomic
 def give_proxy(
-    *, actor, assembly: Assembly, holder_national_code, first_name: str = "", last_name: str = "", mobile: str = ""
+    *, actor: Actor, assembly: Assembly, holder_national_code, first_name: str = "", last_name: str = "", mobile: str = ""
 ) -> Proxy:
     """The logged-in member gives their proxy for ``assembly`` to the person with ``holder_national_code``.
 
@@ -203,9 +203,10 @@ def give_proxy(
     none exists (with the names and mobile given), so they can log in with a one-time code.
     """
     assembly = Assembly.objects.select_related("cooperative").get(pk=assembly.pk)
+    member = authenticated_user(actor)
     principal = (
-        RollEntry.objects.filter(assembly=assembly, person_id=actor.person_id).select_related("person").first()
-        if getattr(actor, "person_id", None)
+        RollEntry.objects.filter(assembly=assembly, person_id=member.person_id).select_related("person").first()
+        if member is not None and member.person_id
         else None
     )
     if principal is None:
@@ -317,10 +318,11 @@ def _locked_proxy(proxy: Proxy) -> Proxy:
 
 
 @transaction.atomic
-def revoke_proxy(*, actor, proxy: Proxy) -> Proxy:
+def revoke_proxy(*, actor: Actor, proxy: Proxy) -> Proxy:
     """The principal takes their proxy back, until the session opens."""
     proxy = _locked_proxy(proxy)
-    if not getattr(actor, "person_id", None) or actor.person_id != proxy.principal.person_id:
+    member = authenticated_user(actor)
+    if member is None or not member.person_id or member.person_id != proxy.principal.person_id:
         raise PermissionDenied
     if proxy.state not in LIVE_PROXY_STATES:
         raise ValidationError(
@@ -344,7 +346,7 @@ def revoke_proxy(*, actor, proxy: Proxy) -> Proxy:
 
 
 @transaction.atomic
-def decide_proxy(*, actor, proxy: Proxy, confirm: bool, reason: str = "", identity_checked: bool = False) -> Proxy:
+def decide_proxy(*, actor: Actor, proxy: Proxy, confirm: bool, reason: str = "", identity_checked: bool = False) -> Proxy:
     """Confirm a pending proxy after checking both identities, or refuse it with a reason."""
     proxy = _locked_proxy(proxy)
     assembly = proxy.assembly
@@ -371,7 +373,7 @@ def decide_proxy(*, actor, proxy: Proxy, confirm: bool, reason: str = "", identi
     before = _snapshot(proxy)
     now = timezone.now()
     proxy.state = ProxyState.CONFIRMED if confirm else ProxyState.REFUSED
-    proxy.decided_by = actor
+    proxy.decided_by = acting_user(actor)
     proxy.decided_at = now
     proxy.note = "" if confirm else reason[:300]
     if not confirm:

@@ -53,7 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon import jobs, rules
-from taavon.accounts.scoping import Action, may
+from taavon.accounts.scoping import Action, Actor, acting_user, may
 from taavon.audit.services import record
 from taavon.core.identifiers import clean_national_code
 from taavon.core.templatetags.taavon_format import fadigits, jdatetime_filter
@@ -383,7 +383,7 @@ def person_label(person: Person) -> dict:
     return {"person_id": person.pk, "name": person.full_name}
 
 
-def _revoke_on_check_in(*, actor, assembly: Assembly, roll_entry: RollEntry) -> list[Proxy]:
+def _revoke_on_check_in(*, actor: Actor, assembly: Assembly, roll_entry: RollEntry) -> list[Proxy]:
     """End the principal's live proxy: a member who checks in votes for themselves."""
     now = timezone.now()
     revoked = list(
@@ -413,7 +413,7 @@ def _revoke_on_check_in(*, actor, assembly: Assembly, roll_entry: RollEntry) -> 
 
 
 @transaction.atomic
-def check_in(*, actor, assembly: Assembly, roll_entry: RollEntry, by_secretary: bool = False) -> CheckIn:
+def check_in(*, actor: Actor, assembly: Assembly, roll_entry: RollEntry, by_secretary: bool = False) -> CheckIn:
     """Record a member's presence: online by the member, or by the secretary at the venue.
 
     The principal's live proxy, if any, is revoked in the same transaction.
@@ -434,7 +434,7 @@ def check_in(*, actor, assembly: Assembly, roll_entry: RollEntry, by_secretary: 
     try:
         with transaction.atomic():
             entry = CheckIn.objects.create(
-                assembly=assembly, roll_entry=roll_entry, by_secretary=by_secretary, recorded_by=actor
+                assembly=assembly, roll_entry=roll_entry, by_secretary=by_secretary, recorded_by=acting_user(actor)
             )
     except IntegrityError:
         raise _already_checked_in(roll_entry, by_secretary) from None
@@ -456,7 +456,7 @@ def _already_checked_in(roll_entry: RollEntry, by_secretary: bool) -> Validation
 
 
 @transaction.atomic
-def check_in_holder(*, actor, assembly: Assembly, person: Person, by_secretary: bool = False) -> ProxyHolderPresence:
+def check_in_holder(*, actor: Actor, assembly: Assembly, person: Person, by_secretary: bool = False) -> ProxyHolderPresence:
     """A non-member proxy holder joins the session (they have no roll entry to check in with)."""
     if by_secretary:
         if not may(actor, Action.RUN, assembly):
@@ -486,7 +486,7 @@ def check_in_holder(*, actor, assembly: Assembly, person: Person, by_secretary: 
     try:
         with transaction.atomic():
             presence = ProxyHolderPresence.objects.create(
-                assembly=assembly, person=person, by_secretary=by_secretary, recorded_by=actor
+                assembly=assembly, person=person, by_secretary=by_secretary, recorded_by=acting_user(actor)
             )
     except IntegrityError:
         raise already from None
@@ -502,7 +502,7 @@ def _locked(assembly: Assembly) -> Assembly:
     return Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
 
 
-def _require_runner(actor, assembly: Assembly) -> None:
+def _require_runner(actor: Actor, assembly: Assembly) -> None:
     if not may(actor, Action.RUN, assembly):
         raise PermissionDenied
 
@@ -527,7 +527,7 @@ def _quorum_params(assembly: Assembly, quorum: law.Quorum) -> dict:
 
 
 @transaction.atomic
-def open_session(*, actor, assembly: Assembly, chair: Person, secretary: Person, observers=()) -> Assembly:
+def open_session(*, actor: Actor, assembly: Assembly, chair: Person, secretary: Person, observers=()) -> Assembly:
     """Open the session: check the quorum, record the presiding board, move to in session.
 
     Without quorum nothing is written and the refusal gives the figures and the rule; the chair
@@ -593,7 +593,7 @@ def open_session(*, actor, assembly: Assembly, chair: Person, secretary: Person,
 
 
 @transaction.atomic
-def adjourn_for_no_quorum(*, actor, assembly: Assembly) -> Assembly:
+def adjourn_for_no_quorum(*, actor: Actor, assembly: Assembly) -> Assembly:
     """Record that the session could not be held for want of quorum (then a second call may be convened)."""
     _require_runner(actor, assembly)
     assembly = _locked(assembly)
@@ -618,7 +618,7 @@ def adjourn_for_no_quorum(*, actor, assembly: Assembly) -> Assembly:
 
 
 @transaction.atomic
-def close_session(*, actor, assembly: Assembly) -> Assembly:
+def close_session(*, actor: Actor, assembly: Assembly) -> Assembly:
     """Close the session (never while voting on an item is open), with the final attendance."""
     _require_runner(actor, assembly)
     assembly = _locked(assembly)
@@ -646,7 +646,7 @@ def close_session(*, actor, assembly: Assembly) -> Assembly:
     return assembly
 
 
-def _end(assembly: Assembly, actor, state, *, event: tuple, audit: tuple, now=None) -> None:
+def _end(assembly: Assembly, actor: Actor, state, *, event: tuple, audit: tuple, now=None) -> None:
     """The assembly's meeting ends in ``state`` (adjourned or closed): saved, logged as ``event``
     (kind, data), audited as ``audit`` (action, what else the record shows), told to the room."""
     before = assembly.state

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from taavon import jobs, rules
-from taavon.accounts.scoping import Action, has_authority, may
+from taavon.accounts.scoping import Action, Actor, has_authority, may
 from taavon.core.identifiers import clean_national_code
 from taavon.registry.models import Membership, MembershipStatus, Person
 
@@ -157,14 +157,14 @@ def reason_text(reason: dict) -> str:
     return rules.Finding.from_record(reason).message
 
 
-def _may_register(actor, assembly, person) -> bool:
+def _may_register(actor: Actor, assembly, person) -> bool:
     if getattr(actor, "person_id", None) == person.pk and getattr(actor, "is_active", False):
         return True
     return has_authority(actor, assembly)
 
 
 @transaction.atomic
-def register_candidate(*, actor, item, person) -> Candidate:
+def register_candidate(*, actor: Actor, item, person) -> Candidate:
     """Register ``person`` as a candidate in an election item, between the notice and the session.
 
     The member registers themselves, or an officer of the cooperative (or the provincial office)
@@ -206,7 +206,7 @@ def register_candidate(*, actor, item, person) -> Candidate:
 
 
 @transaction.atomic
-def withdraw_candidate(*, actor, candidate) -> Candidate:
+def withdraw_candidate(*, actor: Actor, candidate) -> Candidate:
     """Withdraw a candidacy before the session opens (the candidate, or an officer)."""
     candidate = (
         Candidate.objects.select_for_update()
@@ -295,7 +295,7 @@ def turnout(item) -> dict:
 
 
 @transaction.atomic
-def open_item(*, actor, item) -> AgendaItem:
+def open_item(*, actor: Actor, item) -> AgendaItem:
     """Open voting on an agenda item: the chair's act, while the assembly is in session.
 
     One item at a time. The quorum is counted again first; without it voting does not open.
@@ -351,7 +351,7 @@ def open_item(*, actor, item) -> AgendaItem:
 
 
 @transaction.atomic
-def close_item(*, actor, item) -> AgendaItem:
+def close_item(*, actor: Actor, item) -> AgendaItem:
     """Close voting on an item: tally, chain head, result — all kept on the item and logged.
 
     Waits for casts in flight, so the tally covers every ballot accepted and nothing after: the

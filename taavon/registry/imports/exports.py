@@ -37,7 +37,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # The file vocabulary is Persian, like the headers, whatever the reader's language: a file is
 # shared with people and systems that expect the same words every time.
 _GENDER_WORDS = {"f": "زن", "m": "مرد"}
-_STATUS_WORDS = {
+_STATUS_WORDS: dict[str, str] = {
     MembershipStatus.ACTIVE: "فعال",
     MembershipStatus.SUSPENDED: "تعلیق",
     MembershipStatus.LEFT: "خارج شده",

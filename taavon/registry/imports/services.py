@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from taavon import rules
-from taavon.accounts.scoping import Action, can
+from taavon.accounts.scoping import Action, Actor, authenticated_user, can
 from taavon.audit.services import record
 from taavon.core.identifiers import clean_mobile, clean_national_code
 from taavon.core.jalali import parse_jalali
@@ -438,7 +438,7 @@ def _error_entry(row_number: int, row: dict, reasons: list[dict], **extra) -> di
     return {"row": row_number, "national_code": code, "name": name, "reasons": reasons, **extra}
 
 
-def _require_manage(user, cooperative: Cooperative) -> None:
+def _require_manage(user: Actor, cooperative: Cooperative) -> None:
     if not can(user, Action.MANAGE, cooperative):
         raise PermissionDenied
 
@@ -446,7 +446,7 @@ def _require_manage(user, cooperative: Cooperative) -> None:
 # ------------------------------------------------------------------------------ services
 
 
-def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str, user) -> ImportBatch:
+def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str, user: Actor) -> ImportBatch:
     """Parse and check every row of ``uploaded_file``; keep the outcome in a new batch.
 
     Writes nothing to the register. Raises ``ValidationError`` for a file that cannot be used
@@ -522,7 +522,7 @@ def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             cooperative=cooperative,
-            uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+            uploaded_by=authenticated_user(user),
             filename=(filename or "")[:255],
             valid_rows=valid_rows,
             errors=errors,
@@ -541,7 +541,7 @@ def _refresh_member_count(cooperative: Cooperative) -> None:
     services.refresh_member_count(cooperative)
 
 
-def confirm_member_import(batch: ImportBatch, user) -> ImportBatch:
+def confirm_member_import(batch: ImportBatch, user: Actor) -> ImportBatch:
     """Write the batch's valid rows to the register, in one transaction.
 
     The rows are checked again against the register as it is now; rows that no longer pass
@@ -563,7 +563,7 @@ def confirm_member_import(batch: ImportBatch, user) -> ImportBatch:
 
 
 @transaction.atomic
-def _confirm(batch: ImportBatch, user) -> ImportBatch:
+def _confirm(batch: ImportBatch, user: Actor) -> ImportBatch:
     cooperative = Cooperative.objects.select_for_update().get(pk=batch.cooperative_id)
     _require_manage(user, cooperative)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -637,7 +637,7 @@ def _confirm(batch: ImportBatch, user) -> ImportBatch:
 
 
 @transaction.atomic
-def discard_member_import(batch: ImportBatch, user) -> ImportBatch:
+def discard_member_import(batch: ImportBatch, user: Actor) -> ImportBatch:
     """Drop a batch awaiting confirmation: nothing is written, its rows are forgotten."""
     _require_manage(user, batch.cooperative)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)

@@ -130,10 +130,10 @@ class RankedResults:
 
     def __getitem__(self, index):
         if isinstance(index, int):
-            rows = self[index : index + 1]
-            if not rows:
+            one = self[index : index + 1]
+            if not one:
                 raise IndexError(index)
-            return rows[0]
+            return one[0]
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
         rows: list[Cooperative] = []
         offset = 0  # rows in the parts before this one
@@ -143,7 +143,7 @@ class RankedResults:
                 break
             if lo > 0:  # the slice starts past this part's beginning: is it past its end?
                 counted = self._counts is not None and sum(self._counts) <= self.COUNT_CAP  # none cut short
-                size = self._counts[n] if counted else part.count_upto(lo + 1)
+                size = self._counts[n] if counted and self._counts is not None else part.count_upto(lo + 1)
                 if size <= lo:  # the part ends before the slice starts: skip it whole
                     offset += size
                     continue
@@ -452,7 +452,7 @@ def board_of(cooperative: Cooperative, on: datetime.date | None = None) -> list[
         Position.objects.filter(cooperative=cooperative, ended_on__isnull=True, term_start__lte=on or timezone.localdate())
         .values_list("role", "person__first_name", "person__last_name")
     )
-    order = {role: i for i, role in enumerate(_ROLE_ORDER)}
+    order: dict[str, int] = {role: i for i, role in enumerate(_ROLE_ORDER)}
     rows = sorted(positions, key=lambda r: (order.get(r[0], len(order)), r[2], r[1]))
     out = []
     for role, first, last in rows:
