@@ -178,8 +178,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__national_code", "user__full_name"]
     list_select_related = ["user"]
-    fields = ["user", "name", "prefix", "token_hash", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "name", "prefix", "token_hash", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request):
@@ -204,8 +203,7 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
     list_display = ["national_code", "purpose", "created_at", "expires_at", "attempts", "used_at"]
     list_filter = ["purpose"]
     search_fields = ["national_code"]
-    fields = ["national_code", "purpose", "created_at", "expires_at", "attempts", "used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("national_code", "purpose", "created_at", "expires_at", "attempts", "used_at")
 
     def has_add_permission(self, request):
         return False

@@ -70,6 +70,7 @@ class BootstrapMixin:
     """
 
     ltr_fields: frozenset[str] = LTR_FIELDS
+    fields: dict[str, forms.Field]  # the form's, once mixed in
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,8 +89,9 @@ class BootstrapMixin:
             elif getattr(field, "numeric", False) or name in self.ltr_fields:
                 widget.attrs.setdefault("dir", "ltr")
                 widget.attrs.setdefault("inputmode", "numeric")
-            if getattr(field, "placeholder", None):
-                widget.attrs.setdefault("placeholder", field.placeholder)
+            placeholder = getattr(field, "placeholder", None)
+            if placeholder:
+                widget.attrs.setdefault("placeholder", placeholder)
 
     def add_service_errors(self, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
         """A service's ValidationError on the fields it names (renamed by ``fields``), others on the whole form."""

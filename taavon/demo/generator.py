@@ -33,6 +33,7 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -274,7 +275,7 @@ class RowWriter:
         self.commit_each_batch = commit_each_batch
         self.skip_triggers = skip_triggers
         self.batch_rows = batch_rows
-        self.rows = {model: [] for model in _ORDER}
+        self.rows: dict[type, list[tuple]] = {model: [] for model in _ORDER}
         self.pending = 0
         self.written = dict.fromkeys(_ORDER, 0)
         self.error: BaseException | None = None
@@ -321,6 +322,7 @@ class RowWriter:
                 self.flush()
         finally:
             if self.thread is not None:
+                assert self.queue is not None  # made with the thread
                 self.queue.put(None)
                 self.thread.join()
             elif self.skip_triggers:
@@ -335,6 +337,7 @@ class RowWriter:
         try:
             if self.skip_triggers:
                 self._set_triggers(skip=True)
+            assert self.queue is not None  # this runs in the writer thread, made with its queue
             while (batch := self.queue.get()) is not None:
                 if self.error is not None:
                     continue  # keep draining so the producer never blocks
@@ -360,7 +363,8 @@ class RowWriter:
                 self._copy(model, rows)
             else:
                 columns = _COLUMNS[model]
-                model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2_000)
+                manager: Any = model._default_manager  # one manager of the _ORDER models, each with its own rows
+                manager.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2_000)
             self.written[model] += len(rows)
 
     @staticmethod
@@ -472,7 +476,7 @@ class DemoGenerator:
         self.province_items, self.province_cumulative = _weighted(
             [(p, max(p.population_weight, 1)) for p in self.provinces]
         )
-        self.counties = {p.pk: [] for p in self.provinces}
+        self.counties: dict[int, list[County]] = {p.pk: [] for p in self.provinces}
         for county in County.objects.order_by("code"):
             self.counties[county.province_id].append(county)
         self.limits = {key: tuple(value) for key, value in rules.get("members.limits_by_type").items()}
@@ -951,7 +955,7 @@ class DemoGenerator:
         }.get(activity)
         if kinds is None:  # multipurpose
             return f"تعاونی چندمنظوره {word} {place}", ISIC_OF_ACTIVITY[Activity.MULTIPURPOSE], ""
-        kinds = [k for k in kinds if province_code in names.REGIONAL_KINDS.get(k[0], (province_code,))]
+        kinds = tuple(k for k in kinds if province_code in names.REGIONAL_KINDS.get(k[0], (province_code,)))
         label, isic = _one(rc, kinds)
         if activity in (Activity.AGRICULTURE, Activity.LIVESTOCK, Activity.FISHING) and rc.random() < 0.6:
             return f"تعاونی {label} {place}", isic, ""

@@ -53,8 +53,7 @@ class ReadOnlyAdmin(ScopedAdmin):
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     extra = 0
-    fields = ["effective_on", "status", "reason", "changed_by", "recorded_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("effective_on", "status", "reason", "changed_by", "recorded_at")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

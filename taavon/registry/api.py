@@ -6,6 +6,7 @@ Persian digits, thousands separators and Jalali dates (``1404/06/14``; ISO dates
 """
 
 import datetime
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -387,7 +388,7 @@ def _location(values: dict) -> dict:
 def _payload(schema: Schema, *, exclude_unset: bool = False) -> dict:
     values = schema.model_dump(exclude_unset=exclude_unset)
     for key, value in values.items():
-        if hasattr(value, "value") and isinstance(value, str):  # choices enums → plain values
+        if isinstance(value, Enum):  # choices enums → plain values
             values[key] = value.value
     return values
 

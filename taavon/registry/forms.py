@@ -2,6 +2,8 @@
 Jalali dates, thousands separators); the rules are checked by :mod:`taavon.registry.services`.
 Bootstrap classes and service errors on fields come from :class:`taavon.core.forms.BootstrapMixin`."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean
 from taavon.core.persian import to_ascii_digits
 from taavon.geo.models import County, Province
 
-from .models import Cooperative, CooperativeStatus, Gender, MembershipStatus, PositionRole
+from .models import Activity, Cooperative, CooperativeStatus, Gender, LegalType, MembershipStatus, PositionRole
 
 _SEPARATORS = str.maketrans("", "", ",\u066c\u060c _")
 
@@ -77,14 +79,14 @@ class CooperativeForm(BootstrapMixin, forms.ModelForm):
             del self.fields["county"]
             return
         if provinces is not None:
-            self.fields["province"].queryset = provinces
+            cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces
         province_id = self.data.get(self.add_prefix("province")) or self.initial.get("province")
         if province_id is None and self.instance.pk:
             province_id = self.instance.province_id
         counties = County.objects.all()
         if province_id:
             counties = counties.filter(province_id=province_id)
-        self.fields["county"].queryset = counties
+        cast(forms.ModelChoiceField, self.fields["county"]).queryset = counties
 
     def _post_clean(self):
         # The service validates the model; ModelForm must not touch the instance it was given.
@@ -104,7 +106,7 @@ class CooperativeForm(BootstrapMixin, forms.ModelForm):
         return to_ascii_digits(self.cleaned_data.get("phone") or "").strip()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         province, county = data.get("province"), data.get("county")
         if province and county and county.province_id != province.pk:
             self.add_error("county", _("The county is not in the chosen province."))
@@ -195,9 +197,10 @@ class CooperativeFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         every = [("", _("All"))]
-        self.fields["activity"].choices = every + list(Cooperative._meta.get_field("activity").choices)
-        self.fields["legal_type"].choices = every + list(Cooperative._meta.get_field("legal_type").choices)
-        self.fields["status"].choices = every + list(CooperativeStatus.choices)
+        choosing = cast(dict[str, forms.ChoiceField], self.fields)
+        choosing["activity"].choices = every + list(Activity.choices)
+        choosing["legal_type"].choices = every + list(LegalType.choices)
+        choosing["status"].choices = every + list(CooperativeStatus.choices)
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

@@ -334,7 +334,7 @@ def change_status(
         reason=reason,
         changed_by=authenticated_user(actor),
     )
-    latest = coop.status_changes.order_by("-effective_on", "-id").first()
+    latest = coop.status_changes.order_by("-effective_on", "-id").first() or change
     coop.status = latest.status
     coop.save(update_fields=["status", "updated_at"])
     cooperative.status = coop.status
@@ -455,6 +455,7 @@ def add_member(
     errors.run(rules_checks.check_member_shares, coop, shares_held=shares_held, shares_paid=shares_paid)
     errors.run(rules_checks.check_room_for_member, coop)
     errors.raise_if_any()
+    assert person is not None  # a missing person was refused above
     _save_person(actor, person, created, person_before, coop)
     membership = Membership(
         cooperative=coop,
@@ -646,6 +647,7 @@ def add_position(
         if term_end <= term_start:
             errors.add("term_end", _("The term must end after it starts."), "term_order")
     errors.raise_if_any()
+    assert person is not None  # a missing person was refused above
     if person_created or person_before is not None:
         _save_person(actor, person, person_created, person_before, coop)
     position = Position.objects.create(

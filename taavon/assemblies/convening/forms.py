@@ -48,7 +48,7 @@ class _WhenMixin:
     """Start date and time, end time and (for a meeting past midnight) end date."""
 
     def clean(self):
-        data = super().clean()
+        data = super().clean()  # type: ignore[misc]  # a mixin of forms.Form
         day, start, end = data.get("starts_on"), data.get("starts_time"), data.get("ends_time")
         if day and start and end:
             data["starts_at"] = _moment(day, start)

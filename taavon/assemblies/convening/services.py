@@ -183,7 +183,7 @@ def _clean_agenda(cooperative: Cooperative, agenda: Iterable[Mapping]) -> tuple[
         where = {"n": _number(n)}
         if not title:
             errors.append(gettext("Agenda item %(n)s: enter a title.") % where)
-        elif len(title) > AgendaItem._meta.get_field("title").max_length:
+        elif len(title) > (AgendaItem._meta.get_field("title").max_length or 0):
             errors.append(gettext("Agenda item %(n)s: the title is too long.") % where)
         if kind not in ItemKind.values:
             errors.append(gettext("Agenda item %(n)s: choose a motion or an election.") % where)

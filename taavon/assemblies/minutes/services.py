@@ -152,7 +152,7 @@ def _quorum(data) -> dict | None:
 
 def _item_id(data: dict) -> int | None:
     value = data.get("item_id", data.get("item"))
-    return int(value) if str(value).isdigit() else None
+    return int(str(value)) if str(value).isdigit() else None
 
 
 def _motion(result: dict) -> dict:
@@ -222,7 +222,8 @@ def build_content(assembly: Assembly) -> dict:
         # The quorum checked at the opening: the first check logged with or after it.
         checks = [e for e in log if e.kind == events.QUORUM_CHECKED and _quorum(e.data)]
         after = [e for e in checks if opened is not None and (e.at, e.id) >= (opened.at, opened.id)]
-        check = (after or checks or [None])[0]
+        found = after or checks
+        check = found[0] if found else None
         opening = _quorum(check.data) if check else None
     gaps = []
     if opened is None or opening is None:

@@ -46,7 +46,7 @@ class ReturnForm(forms.Form):
 
 def _context(request, assembly, minutes, access, **extra) -> dict:
     seat = service.presiding_member(minutes, request.user) if minutes is not None else None
-    my_approval = bool(seat) and minutes.approvals.filter(person_id=seat.person_id).exists()
+    my_approval = seat is not None and minutes.approvals.filter(person_id=seat.person_id).exists()
     state = minutes.state if minutes is not None else None
     context = {
         "assembly": assembly,

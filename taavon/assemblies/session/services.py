@@ -120,7 +120,7 @@ def present_count(assembly: Assembly) -> int:
     return CheckIn.objects.filter(assembly_id=assembly.pk).count()
 
 
-def holder_present_q(assembly_id: int, holder_ref: str = "holder_id"):
+def holder_present_q(assembly_id: int | OuterRef, holder_ref: str = "holder_id"):
     """A condition on a query with a person id at ``holder_ref``: that person is present —
     checked in on the roll, or joined as a non-member proxy holder."""
     checked_in = RollEntry.objects.filter(assembly_id=assembly_id, person_id=OuterRef(holder_ref), check_in__isnull=False)

@@ -265,10 +265,10 @@ def bulletin(item, *, after: str = "", limit: int = 100) -> BulletinPage:
     _require_closed(item)
     limit = max(1, min(int(limit), 1000))
     after = after if re.fullmatch(r"[0-9a-f]{64}", after or "") else ""
-    rows = Ballot.objects.filter(item_id=item.pk)
+    stored = Ballot.objects.filter(item_id=item.pk)
     if after:
-        rows = rows.filter(receipt_hash__gt=after)
-    rows = list(rows.order_by("receipt_hash").values_list("receipt_hash", "choice", "marks")[: limit + 1])
+        stored = stored.filter(receipt_hash__gt=after)
+    rows = list(stored.order_by("receipt_hash").values_list("receipt_hash", "choice", "marks")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     names = candidate_names(item) if item.kind == ItemKind.ELECTION else {}
@@ -473,20 +473,20 @@ def result_of(item, *, counts: dict, ballots: int, chain_head: str) -> dict:
     candidates = list(
         Candidate.objects.filter(item_id=item.pk, state=CandidateState.ELIGIBLE).select_related("person").order_by("pk")
     )
-    result = law.election_result(
+    elected = law.election_result(
         counts,
         [c.pk for c in candidates],
         seats=item.seats,
         alternates=item.alternates,
         seed=law.draw_seed(item.pk, chain_head),
     )
-    outcome = {pk: "elected" for pk in result.elected} | {pk: "alternate" for pk in result.alternates}
+    outcome = {pk: "elected" for pk in elected.elected} | {pk: "alternate" for pk in elected.alternates}
     rows = [
         {
             "id": c.pk,
             "person": c.person_id,
             "name": c.person.full_name,
-            "votes": result.counts[c.pk],
+            "votes": elected.counts[c.pk],
             "outcome": outcome.get(c.pk, ""),
         }
         for c in candidates
@@ -495,7 +495,7 @@ def result_of(item, *, counts: dict, ballots: int, chain_head: str) -> dict:
     return {
         "kind": ItemKind.ELECTION.value,
         "ballots": ballots,
-        **result.as_dict(),
+        **elected.as_dict(),
         "names": {str(c.pk): c.person.full_name for c in candidates},
         "candidates": rows,
     }
@@ -517,7 +517,7 @@ def verify_item(item) -> VerificationReport:
     )
     head = genesis(item.assembly_id, item.pk)
     counts: Counter = Counter()
-    invalid = []
+    invalid: list[str] = []
     n = 0
     with transaction.atomic():
         for chunk in _chunks(item):

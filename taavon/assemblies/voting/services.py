@@ -16,6 +16,7 @@ tally and its commit (on SQLite every write transaction is already serialised).
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -376,6 +377,7 @@ def close_item(*, actor: Actor, item) -> AgendaItem:
     item.assembly = assembly
     if item.state != ItemState.OPEN:
         raise ValidationError(_("Voting on this item is not open."), code="not_open")
+    rows: Any  # (choice or candidate, count) pairs
     if item.kind == ItemKind.MOTION:
         rows = Ballot.objects.filter(item_id=item.pk).values_list("choice").annotate(n=Count("id")).order_by()
     else:

@@ -9,6 +9,7 @@ needs ``Action.RUN``, 403 otherwise), reads and writes through :mod:`.services` 
 """
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -258,8 +259,8 @@ def item_close(request, assembly_id, item_id):
 def _candidates_context(request, assembly, item, *, errors=(), national_code="") -> dict:
     candidates = list(Candidate.objects.filter(item=item).select_related("person").order_by("state", "pk"))
     for candidate in candidates:
-        candidate.reason_texts = [voting.reason_text(r) for r in candidate.reasons]
-        candidate.may_withdraw = (
+        candidate.reason_texts = [voting.reason_text(r) for r in candidate.reasons]  # type: ignore[attr-defined]
+        candidate.may_withdraw = (  # type: ignore[attr-defined]
             assembly.state == AssemblyState.NOTICED
             and candidate.state != "withdrawn"
             and (candidate.person_id == request.user.person_id or has_authority(request.user, assembly))
@@ -328,7 +329,7 @@ def candidate_withdraw(request, assembly_id, item_id):
 def bulletin(request, assembly_id, item_id):
     assembly = assembly_for(request.user, assembly_id)
     item = _item(assembly, item_id)
-    context = {"assembly": assembly, "item": item, "page": None}
+    context: dict[str, Any] = {"assembly": assembly, "item": item, "page": None}
     if item.state == ItemState.CLOSED:
         page = ballot_box.bulletin(item, after=request.GET.get("after", ""), limit=BULLETIN_PAGE_SIZE)
         context["page"] = page
@@ -374,7 +375,7 @@ def bulletin_json(request, assembly_id, item_id):
 def receipt(request, assembly_id, item_id):
     assembly = assembly_for(request.user, assembly_id, Action.VIEW if request.method == "GET" else Action.TAKE_PART)
     item = _item(assembly, item_id)
-    context = {"assembly": assembly, "item": item, "check": None, "errors": [], "code": ""}
+    context: dict[str, Any] = {"assembly": assembly, "item": item, "check": None, "errors": [], "code": ""}
     status = 200
     if request.method == "POST":
         context["code"] = request.POST.get("code", "")

@@ -71,14 +71,14 @@ def _out(batch: ImportBatch) -> dict:
 
 
 @router.post("/{id}/member-imports", response={201: ImportBatchOut}, summary="Upload a member file for preview")
-def upload_member_import(request, id: int, file: File[UploadedFile] = None):
+def upload_member_import(request, id: int, file: File[UploadedFile] = None):  # type: ignore[assignment]  # absent: None
     """Checks every row and keeps the result for confirmation; writes nothing to the register.
     The file is an .xlsx workbook or a UTF-8 CSV whose first row names the columns."""
     cooperative = _cooperative(request, id, Action.MANAGE)
     if file is None:
         raise ValidationError({"file": [_("Attach the member file (.xlsx or .csv) as “file”.")]})
     try:
-        batch = imports.preview_member_import(cooperative, file, file.name, request.user)
+        batch = imports.preview_member_import(cooperative, file, file.name or "", request.user)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
     return Status(201, _out(batch))

@@ -23,7 +23,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,7 @@ def _file_error(message) -> ValidationError:
     return ValidationError(message, code="file")
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple]:
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -187,7 +187,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple]:
         workbook.close()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -199,7 +199,7 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
-def read_table(uploaded_file, filename: str) -> Iterator[tuple]:
+def read_table(uploaded_file, filename: str) -> Iterator[Sequence[Any]]:
     """The rows of the first sheet of an ``.xlsx`` workbook or a ``.csv`` file, as tuples of cells."""
     name = (filename or "").lower()
     if (getattr(uploaded_file, "size", None) or 0) > MAX_FILE_BYTES:
@@ -223,7 +223,7 @@ def _is_blank(cells: Iterable) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _header_map(cells: tuple) -> dict[int, str]:
+def _header_map(cells: Sequence[Any]) -> dict[int, str]:
     """Column index → column key, for the cells of a header row (unknown headers are ignored)."""
     found: dict[int, str] = {}
     for index, cell in enumerate(cells):
@@ -608,14 +608,14 @@ def _confirm(batch: ImportBatch, user: Actor) -> ImportBatch:
         )
         for r in rows_in
     )
-    chunk: list[Membership] = []
+    pending: list[Membership] = []
     for membership in memberships:
-        chunk.append(membership)
-        if len(chunk) == CHUNK:
-            Membership.objects.bulk_create(chunk)
-            chunk = []
-    if chunk:
-        Membership.objects.bulk_create(chunk)
+        pending.append(membership)
+        if len(pending) == CHUNK:
+            Membership.objects.bulk_create(pending)
+            pending = []
+    if pending:
+        Membership.objects.bulk_create(pending)
 
     _refresh_member_count(cooperative)
     batch.state = ImportBatch.State.CONFIRMED
@@ -656,7 +656,7 @@ def discard_member_import(batch: ImportBatch, user: Actor) -> ImportBatch:
 
 def describe(reason: dict) -> str:
     """The text of one stored reason, in the active language."""
-    template = REASONS.get(reason.get("code"))
+    template = REASONS.get(str(reason.get("code")))
     if template is None:
         return str(reason.get("code", ""))
     params: dict[str, Any] = {}
