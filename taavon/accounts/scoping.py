@@ -28,7 +28,7 @@ of theirs allows anywhere, with 403.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -282,16 +282,3 @@ def get_or_404(user: Actor, model: type[Model] | QuerySet, action: Action = Acti
     if action != Action.VIEW and not may(user, action, obj):
         raise PermissionDenied
     return obj
-
-
-def get_scoped_or_404(queryset: QuerySet, user: Actor, action: Action = Action.VIEW, **lookup: Any) -> Any:
-    """The one object matching ``lookup`` inside the user's role-grant scope; 404 whether absent or out of scope."""
-    try:
-        return scope(queryset, user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise Http404 from None
-
-
-def any_allowed(user: Actor, actions: Iterable[Action], obj: Model) -> bool:
-    """Whether ``user`` may do at least one of ``actions`` on ``obj``."""
-    return any(may(user, action, obj) for action in actions)

@@ -51,7 +51,6 @@ from ..reach import participant_assemblies
 
 __all__ = [
     "ConveningReason",
-    "Finding",
     "assemblies_for_user",
     "assemblies_of",
     "check_convening",
@@ -269,17 +268,15 @@ def _annual_deadline(fiscal_end: datetime.date, months: int) -> datetime.date:
 # --------------------------------------------------------------------------- checks
 
 
-# A convening check's finding: the one rules vocabulary (key, severity, passed, message, citation).
-Finding = rules.Finding
 
 # Numbers and dates in a finding's message are shown in the digits of whoever reads it.
 _lazy_number = lazy(_number, str)
 _lazy_jdate = lazy(_jdate, str)
 
 
-def _finding(key, title, ok, message: Text, citation=None, *, blocking=True) -> Finding:
+def _finding(key, title, ok, message: Text, citation=None, *, blocking=True) -> rules.Finding:
     """A finding of ``key``: a failed blocking check stops the notice; a failed other one warns."""
-    return Finding(
+    return rules.Finding(
         key=key,
         code=key,
         severity=Severity.ERROR if blocking else Severity.WARNING,
@@ -291,7 +288,7 @@ def _finding(key, title, ok, message: Text, citation=None, *, blocking=True) -> 
     )
 
 
-def _check_agenda(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+def _check_agenda(assembly: Assembly, items: list[AgendaItem]) -> rules.Finding:
     if items:
         message = Text(gettext_noop("%(count)s items on the agenda."), {"count": _lazy_number(len(items))})
     else:
@@ -319,7 +316,7 @@ def _window_key(items: list[AgendaItem]) -> str:
     return "assembly.notice_days_with_elections" if has_election else "assembly.notice_days"
 
 
-def _check_notice_window(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+def _check_notice_window(assembly: Assembly, items: list[AgendaItem]) -> rules.Finding:
     key = _window_key(items)
     published = _local_date(assembly.notice_published_at) if assembly.notice_published_at else timezone.localdate()
     ok, message = _notice_days(published, _local_date(assembly.starts_at), rules.value(key, snapshot=assembly.rules))
@@ -329,7 +326,7 @@ def _check_notice_window(assembly: Assembly, items: list[AgendaItem]) -> Finding
     return _finding(key, title, ok, message)
 
 
-def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> rules.Finding:
     title = gettext_noop("Matters reserved to an extraordinary assembly")
     if assembly.kind == AssemblyKind.EXTRAORDINARY:
         return _finding("extraordinary_matters", title, True,
@@ -345,7 +342,7 @@ def _check_matters(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     return _finding("extraordinary_matters", title, False, message, REGULATION)
 
 
-def _check_annual_deadline(assembly: Assembly) -> Finding:
+def _check_annual_deadline(assembly: Assembly) -> rules.Finding:
     key = "assembly.annual_deadline_months"
     title = gettext_noop("Annual assembly deadline")
     if assembly.kind != AssemblyKind.ANNUAL_ORDINARY:
@@ -368,7 +365,7 @@ def _check_annual_deadline(assembly: Assembly) -> Finding:
     return _finding(key, title, False, message, blocking=False)
 
 
-def _check_electronic(assembly: Assembly) -> Finding:
+def _check_electronic(assembly: Assembly) -> rules.Finding:
     key = "assembly.electronic_requires_all_verified"
     title = gettext_noop("Electronic assembly")
     if assembly.mode == AssemblyMode.IN_PERSON:
@@ -388,7 +385,7 @@ def _check_electronic(assembly: Assembly) -> Finding:
     return _finding(key, title, False, message)
 
 
-def _check_newspaper(assembly: Assembly, items: list[AgendaItem]) -> Finding:
+def _check_newspaper(assembly: Assembly, items: list[AgendaItem]) -> rules.Finding:
     key = "assembly.newspaper_notice_above_members"
     title = gettext_noop("Newspaper notice")
     limit = rules.value(key, snapshot=assembly.rules)
@@ -413,7 +410,7 @@ def _check_newspaper(assembly: Assembly, items: list[AgendaItem]) -> Finding:
     return _finding(key, title, ok, message)
 
 
-def check_convening(assembly: Assembly) -> list[Finding]:
+def check_convening(assembly: Assembly) -> list[rules.Finding]:
     """Every convening rule applied to ``assembly``, each with its citation.
 
     The rules are the assembly's snapshot once its notice is published, today's before. The
@@ -432,7 +429,7 @@ def check_convening(assembly: Assembly) -> list[Finding]:
     ]
 
 
-def _refuse_if_blocked(findings: list[Finding]) -> None:
+def _refuse_if_blocked(findings: list[rules.Finding]) -> None:
     blocking = [f for f in findings if f.blocking]
     if blocking:
         raise ValidationError(

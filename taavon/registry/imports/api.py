@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from taavon.accounts.scoping import Action, get_scoped_or_404, require_scope
+from taavon.accounts.scoping import Action, get_or_404
 
 from ..models import Cooperative, ImportBatch
+from ..selectors import cooperative_for
 from . import exports
 from . import services as imports
 
@@ -45,13 +46,12 @@ class ImportBatchOut(Schema):
 
 
 def _cooperative(request, id: int, action: Action) -> Cooperative:
-    require_scope(request.user, action)
-    return get_scoped_or_404(Cooperative.objects.all(), request.user, action, pk=id)
+    return cooperative_for(request.user, id, action)
 
 
 def _batch(request, id: int, batch_id: int) -> ImportBatch:
     cooperative = _cooperative(request, id, Action.MANAGE)
-    return get_scoped_or_404(ImportBatch.objects.all(), request.user, Action.MANAGE, pk=batch_id, cooperative=cooperative)
+    return get_or_404(request.user, ImportBatch.objects.filter(cooperative=cooperative), Action.MANAGE, pk=batch_id)
 
 
 def _out(batch: ImportBatch) -> dict:

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from taavon.accounts.scoping import Action, get_scoped_or_404, require_scope
+from taavon.accounts.scoping import Action, get_or_404
 from taavon.core.errors import error_messages
 from taavon.core.pagination import paginate
 from taavon.core.templatetags.taavon_format import fadigits
 
 from ..models import Cooperative, ImportBatch
+from ..selectors import cooperative_for
 from . import exports
 from . import services as imports
 
@@ -39,13 +40,12 @@ class MemberImportForm(forms.Form):
 
 
 def _cooperative(request, pk, action: Action) -> Cooperative:
-    require_scope(request.user, action)
-    return get_scoped_or_404(Cooperative.objects.select_related("province", "county"), request.user, action, pk=pk)
+    return cooperative_for(request.user, pk, action)
 
 
 def _batch(request, pk, batch_id) -> tuple[Cooperative, ImportBatch]:
     cooperative = _cooperative(request, pk, Action.MANAGE)
-    batch = get_scoped_or_404(ImportBatch.objects.all(), request.user, Action.MANAGE, pk=batch_id, cooperative=cooperative)
+    batch = get_or_404(request.user, ImportBatch.objects.filter(cooperative=cooperative), Action.MANAGE, pk=batch_id)
     return cooperative, batch
 
 
