@@ -33,6 +33,9 @@ TESTING = "pytest" in sys.modules
 SECRET_KEY = env.str("SECRET_KEY", default="taavon-embedded-development-key-not-for-production-use-0123456789")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies in front of the servers (addresses or networks): only their X-Forwarded-*
+# headers are believed (taavon.core.clientip). None by default: every client is its own address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Demo mode shows one-time codes on the page under a visible banner; never in production.
 TAAVON_DEMO = env("TAAVON_DEMO")
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "taavon.core.clientip.TrustedProxyMiddleware",  # first: nothing after it reads a forged address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,7 +9,7 @@ from django.core.management import call_command
 def served(monkeypatch):
     """Run `taavon serve` up to the point where daphne would take over; the worker threads started."""
     started: list[int] = []
-    monkeypatch.setattr("daphne.cli.CommandLineInterface.run", lambda self, args: None)
+    monkeypatch.setattr("daphne.cli.CommandLineInterface.run", lambda self, args: serve.daphne_args.extend(args))
     monkeypatch.setattr("taavon.jobs.worker.start_worker_threads", lambda threads=2: started.append(threads))
 
     def serve(*args, redis_url=None):
@@ -21,6 +21,7 @@ def served(monkeypatch):
         call_command("serve", *args)
         return list(started)
 
+    serve.daphne_args = []  # type: ignore[attr-defined]
     return serve
 
 
@@ -32,3 +33,10 @@ def test_with_redis_the_jobs_are_left_to_separate_workers_unless_asked(served):
     assert served(redis_url="redis://127.0.0.1:6379/0") == []
     assert served("--worker", redis_url="redis://127.0.0.1:6379/0") == [2]
     assert served("--no-worker") == []
+
+
+def test_the_server_does_not_believe_forwarded_headers_from_anyone(served):
+    """Daphne's --proxy-headers would take X-Forwarded-For from any client; the address is worked
+    out by taavon.core.clientip, from TRUSTED_PROXIES only."""
+    served()
+    assert "--proxy-headers" not in served.daphne_args

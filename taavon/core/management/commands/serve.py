@@ -42,5 +42,7 @@ class Command(BaseCommand):
         sys.stdout.flush()
         from daphne.cli import CommandLineInterface
 
-        CommandLineInterface().run(["-b", host, "-p", str(port), "--proxy-headers", "taavon.asgi:application"])
+        # No --proxy-headers: daphne would believe X-Forwarded-For from anyone. The client's address
+        # is worked out by taavon.core.clientip, from the proxies in TRUSTED_PROXIES only.
+        CommandLineInterface().run(["-b", host, "-p", str(port), "taavon.asgi:application"])
 
