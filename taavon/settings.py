@@ -29,8 +29,19 @@ env = environ.Env(
 DEBUG = env("DEBUG")
 # Under pytest background jobs run right after the enqueuing transaction commits (JOBS_IMMEDIATE).
 TESTING = "pytest" in sys.modules
-# The embedded default carries a fixed development key; production must set its own.
-SECRET_KEY = env.str("SECRET_KEY", default="taavon-embedded-development-key-not-for-production-use-0123456789")
+# The embedded default carries a fixed development key; it is public, and it also keys the
+# one-time codes, so a production server (DEBUG=false) refuses to start without its own.
+DEVELOPMENT_SECRET_KEY = "taavon-embedded-development-key-not-for-production-use-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG=false Taavon needs its own secret key "
+            "(a long random string) in the environment; the development key is public."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The reverse proxies in front of the servers (addresses or networks): only their X-Forwarded-*

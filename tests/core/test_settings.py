@@ -33,6 +33,23 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_production_server_refuses_to_start_without_its_own_secret_key(tmp_path):
+    result = run_check(DEBUG="false", SECRET_KEY="", ALLOWED_HOSTS="taavon.example.ir", TAAVON_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_deployment_check_fails_on_the_public_development_key(tmp_path):
+    from django.conf import settings
+
+    result = run_check(
+        DEBUG="false", SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY, ALLOWED_HOSTS="taavon.example.ir",
+        TAAVON_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "taavon.E001" in result.stdout + result.stderr
+
+
 def test_the_api_docs_use_vendored_assets_not_a_cdn(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in page
