@@ -129,3 +129,24 @@ def test_the_api_exports_with_a_token(client, coop):
     assert client.get(f"/api/v1/cooperatives/{coop.pk}/members.csv").status_code == 401
     _, outsider = ApiToken.issue(someone(Role.OFFICER, cooperative=helpers.cooperative()), "x")
     assert client.get(f"/api/v1/cooperatives/{coop.pk}/members.csv", HTTP_AUTHORIZATION=f"Bearer {outsider}").status_code == 404
+
+
+ATTACKS = {"first_name": '=HYPERLINK("http://attacker.example","x")', "last_name": "+cmd|' /C calc'!A0"}
+
+
+def test_a_name_that_looks_like_a_formula_is_text_in_the_workbook_and_in_the_csv(client, coop):
+    """A spreadsheet must not run what a member typed as a name; the register keeps it as typed."""
+    helpers.member(coop, helpers.person(**ATTACKS), membership_number="@SUM(1+1)")
+    client.force_login(someone(Role.OFFICER, cooperative=coop))
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(streamed(client.get(reverse("registry:member_export_xlsx", args=[coop.pk]))))
+    )
+    cells = {c.value: c for row in workbook.worksheets[0].iter_rows(min_row=2) for c in row}
+    for typed in (*ATTACKS.values(), "@SUM(1+1)"):
+        assert cells[typed].data_type == "s"  # stored and shown as typed, never a formula
+
+    csv_text = streamed(client.get(reverse("registry:member_export_csv", args=[coop.pk]))).decode("utf-8-sig")
+    assert "'=HYPERLINK(" in csv_text and "'+cmd|" in csv_text and "'@SUM(1+1)" in csv_text
+    assert ",=HYPERLINK" not in csv_text and ",+cmd" not in csv_text
+    assert Membership.objects.get(membership_number="@SUM(1+1)").person.first_name == ATTACKS["first_name"]

@@ -5,18 +5,19 @@ edited and imported into another cooperative) followed by status, leaving date a
 verification. Dates are Jalali, written with ASCII digits so spreadsheets sort them; amounts
 are whole rials. Rows are read with ``.iterator()`` and written as they come: the workbook in
 openpyxl's write-only mode to a temporary file, the CSV as a streamed response, so a list of
-100,000 members never sits in memory as model objects.
+100,000 members never sits in memory as model objects. Both go through
+:mod:`taavon.core.spreadsheets`, which writes no cell as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from taavon.core import spreadsheets
 from taavon.core.jalali import format_jalali
 
 from ..models import Cooperative, Membership, MembershipStatus
@@ -100,35 +101,10 @@ def export_filename(cooperative: Cooperative, extension: str) -> str:
 
 def write_xlsx(cooperative: Cooperative, stream) -> None:
     """Write the member list as a right-to-left workbook with a bold, frozen header row."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("اعضا")
-    sheet.sheet_view.rightToLeft = True
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    bold = Font(bold=True)
-    header = []
-    for title in EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for values in member_rows(cooperative):
-        row = []
-        for index, value in enumerate(values):
-            if index in _AMOUNT_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "#,##0"
-                row.append(cell)
-            else:
-                row.append(value)
-        sheet.append(row)
-    workbook.save(stream)
+    spreadsheets.write_xlsx(
+        stream, title="اعضا", headers=EXPORT_HEADERS, rows=member_rows(cooperative), widths=_WIDTHS,
+        number_columns=_AMOUNT_COLUMNS,
+    )
 
 
 def xlsx_response(cooperative: Cooperative) -> FileResponse:
@@ -141,21 +117,10 @@ def xlsx_response(cooperative: Cooperative) -> FileResponse:
     )
 
 
-class _Line:
-    """A file-like object whose ``write`` hands back what it was given (for csv.writer)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def write_csv(cooperative: Cooperative) -> Iterator[str]:
     """The member list as CSV text, piece by piece: a byte order mark (so Excel reads UTF-8),
     the Persian header line, then one line per member."""
-    writer = csv.writer(_Line())
-    yield "\ufeff"
-    yield writer.writerow(EXPORT_HEADERS)
-    for values in member_rows(cooperative):
-        yield writer.writerow(values)
+    return spreadsheets.csv_lines(EXPORT_HEADERS, member_rows(cooperative))
 
 
 def csv_response(cooperative: Cooperative) -> StreamingHttpResponse:
