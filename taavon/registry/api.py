@@ -11,13 +11,14 @@ from enum import Enum
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import field_validator
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action, can, scoped_provinces
 from taavon.core.api_inputs import jalali_date
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
+from taavon.core.pagination import LimitOffset
 from taavon.core.persian import to_ascii_digits
 from taavon.geo.models import County, Province
 
@@ -408,7 +409,7 @@ def _detail(coop):
 
 
 @router.get("", response=list[CooperativeListOut], auth=reach(Action.VIEW), summary="List cooperatives in your scope")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_cooperatives(request, filters: Query[CooperativeFilters]):
     return selectors.cooperative_list(user=request.auth, **filters.model_dump())
 
@@ -478,7 +479,7 @@ def change_status(request, cooperative_id: int, payload: StatusChangeIn):
 @router.get(
     "/{int:cooperative_id}/members", response=list[MemberOut], auth=reach(Action.VIEW), summary="Members, searchable"
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_members(request, cooperative_id: int, filters: Query[MemberFilters]):
     return selectors.members_of(request.cooperative, **filters.model_dump())
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import jdatetime
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -108,6 +108,13 @@ class _Errors:
     def raise_if_any(self):
         if self.by_field:
             raise ValidationError(self.by_field)
+
+
+def _check_length(errors: _Errors, model: type[models.Model], field: str, value: str) -> None:
+    """A field error when ``value`` is longer than ``model.field`` holds (the database would refuse it: a 500)."""
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if value and limit and len(value) > limit:
+        errors.add(field, _("Enter at most %(limit)s characters."), "max_length", {"limit": limit})
 
 
 def _today() -> datetime.date:
@@ -454,6 +461,7 @@ def add_member(
     shares_held, shares_paid = shares_held or 0, shares_paid or 0
     errors.run(rules_checks.check_member_shares, coop, shares_held=shares_held, shares_paid=shares_paid)
     errors.run(rules_checks.check_room_for_member, coop)
+    _check_length(errors, Membership, "membership_number", _digits(membership_number))
     errors.raise_if_any()
     assert person is not None  # a missing person was refused above
     _save_person(actor, person, created, person_before, coop)
@@ -510,6 +518,8 @@ def _update_membership(actor: Actor, membership: Membership, action: str, change
         errors.run(rules_checks.check_member_shares, coop, shares_held=m.shares_held, shares_paid=m.shares_paid)
     if m.status == MembershipStatus.ACTIVE and old_status != MembershipStatus.ACTIVE:
         errors.run(rules_checks.check_room_for_member, coop)
+    if "membership_number" in changes:
+        _check_length(errors, Membership, "membership_number", m.membership_number)
     errors.raise_if_any()
     data_after = snapshot(m, MEMBERSHIP_AUDIT_FIELDS)
     if data_after == before:

@@ -8,10 +8,11 @@ import datetime
 from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AnonRateThrottle
 
 from taavon.core.jalali import format_jalali
+from taavon.core.pagination import PageNumber
 
 from ..models import Activity, Cooperative, CooperativeStatus
 from . import selectors as public
@@ -124,7 +125,7 @@ class CooperativeProfile(Schema):
 
 
 @router.get("/search", response=list[CooperativeSummary], summary="Search the public register")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(PageNumber, page_size=20)
 def search(request, filters: Query[SearchFilters]):
     """Ranked: the exact name first, then names starting with the query, then names containing
     every word of it. Persian spellings (ی/ي, ک/ك, with or without half-spaces) are equivalent."""
