@@ -1,9 +1,16 @@
 """Tolerant readers for API input fields: what people type, in any digits, before pydantic checks
 the type. Each raises ``ValueError`` with a translatable message, which pydantic reports (422)."""
 
+import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .jalali import parse_jalali
+from .persian import to_ascii_digits
+
+# Real offsets run from -12:00 to +14:00; PostgreSQL refuses beyond about ±16 hours (a 500).
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 
 
 def jalali_date(value):
@@ -16,3 +23,26 @@ def jalali_date(value):
         except ValueError:
             raise ValueError(_("Enter a valid Jalali date, e.g. 1404/06/14.")) from None
     return value
+
+
+def moment(value):
+    """An aware datetime from ISO text (with or without an offset) or a Jalali ``yyyy/mm/dd hh:mm``, in any digits."""
+    if not isinstance(value, str):
+        return value
+    text = to_ascii_digits(value).strip()
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        day, _sep, clock = text.partition(" ")
+        try:
+            date = parse_jalali(day)
+            hour, minute = (int(part) for part in (clock or "00:00").split(":")[:2])
+            parsed = datetime.datetime.combine(date, datetime.time(hour, minute))
+        except ValueError:
+            raise ValueError(_("Enter a date and time, e.g. 1404/06/14 10:30.")) from None
+    if timezone.is_naive(parsed):
+        return timezone.make_aware(parsed)
+    offset = parsed.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(_("The time-zone offset is not a real one: use Tehran time or an offset between -12:00 and +14:00."))
+    return parsed

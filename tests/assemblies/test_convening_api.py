@@ -139,3 +139,14 @@ def test_members_read_their_assemblies_and_outsiders_are_refused(client, coop):
 
     assert Api(client).get(f"/{assembly.pk}").status_code == 401
     assert Assembly.objects.count() == 1
+
+
+def test_a_time_zone_offset_no_place_has_is_refused_with_a_clear_message(client, coop):
+    """`-23:00` answered 500 on PostgreSQL (displacement out of range); now a field error."""
+    api = Api(client, helpers.user(Role.OFFICER, cooperative=coop))
+    day = timezone.localdate() + datetime.timedelta(days=25)
+    answer = api.post(f"/cooperative/{coop.pk}", payload(starts_at=f"{day.isoformat()}T09:20:28-23:00"))
+
+    assert answer.status_code == 422
+    assert "time-zone offset" in str(answer.json())
+    assert not Assembly.objects.filter(cooperative=coop).exists()

@@ -8,16 +8,12 @@ digits accepted).
 
 import datetime
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
 from taavon.accounts.auth import api_auth, reach
 from taavon.accounts.scoping import Action
-from taavon.core.api_inputs import jalali_date
-from taavon.core.jalali import parse_jalali
-from taavon.core.persian import to_ascii_digits
+from taavon.core.api_inputs import jalali_date, moment
 from taavon.registry.models import Cooperative
 
 from ..models import Assembly, AssemblyKind, AssemblyMode, ItemKind, Matter
@@ -29,30 +25,11 @@ router = Router(tags=["assemblies: convening"])
 # --------------------------------------------------------------------------- input
 
 
-def _moment(value):
-    """An aware datetime from ISO text or a Jalali ``yyyy/mm/dd hh:mm`` in any digits."""
-    if not isinstance(value, str):
-        return value
-    text = to_ascii_digits(value).strip()
-    try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        day, _sep, clock = text.partition(" ")
-        try:
-            date = parse_jalali(day)
-            hour, minute = (int(part) for part in (clock or "00:00").split(":")[:2])
-            parsed = datetime.datetime.combine(date, datetime.time(hour, minute))
-        except ValueError:
-            raise ValueError(_("Enter a date and time, e.g. 1404/06/14 10:30.")) from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
-
 class _Tolerant(Schema):
     @field_validator("starts_at", "ends_at", mode="before", check_fields=False)
     @classmethod
     def _moments(cls, value):
-        return _moment(value)
+        return moment(value)
 
     @field_validator("newspaper_date", mode="before", check_fields=False)
     @classmethod
