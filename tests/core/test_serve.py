@@ -40,3 +40,33 @@ def test_the_server_does_not_believe_forwarded_headers_from_anyone(served):
     out by taavon.core.clientip, from TRUSTED_PROXIES only."""
     served()
     assert "--proxy-headers" not in served.daphne_args
+
+
+def test_a_restart_serves_at_once_without_collecting_the_static_files_again(served, monkeypatch, tmp_path):
+    """Collecting took 40 s to 2.5 minutes at every start; it is the install's job."""
+    import taavon.core.management.commands.serve as serve_command
+
+    collected = []
+    real_call = serve_command.call_command
+    monkeypatch.setattr(
+        serve_command, "call_command",
+        lambda name, *a, **k: collected.append(name) if name == "collectstatic" else real_call(name, *a, **k),
+    )
+    monkeypatch.setattr("django.conf.settings.STATIC_ROOT", tmp_path)
+    monkeypatch.setattr("django.conf.settings.DEBUG", False)
+    original = serve_command.Command.handle
+
+    def handle_as_production(self, *args, **options):
+        from django.conf import settings
+
+        settings.DEBUG = False  # the fixture sets DEBUG for the demo; a production start has it off
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(serve_command.Command, "handle", handle_as_production)
+    served()
+    assert collected == ["collectstatic"]  # a first start without a collection
+
+    (tmp_path / "staticfiles.json").write_text("{}")
+    collected.clear()
+    served()
+    assert collected == []

@@ -8,6 +8,7 @@ there).
 
 import argparse
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, worker, **options):
-        if settings.DEBUG is False:
+        if settings.DEBUG is False and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+            # Collecting takes minutes: it belongs to the install or deploy step (`make install`,
+            # `taavon collectstatic`); a server starting without a collection does it once.
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Taavon is served at http://{host}:{port}/"))
         if settings.TAAVON_DEMO:
