@@ -244,28 +244,35 @@ def _clean_code(code: str) -> str:
     return code
 
 
-def _check_code(national_code: str, code: str) -> OneTimeCode:
-    """The matching live code row, marked used; wrong codes are counted (and committed)."""
+def _spend_code(national_code: str, purpose: str, hashed_as: str) -> OneTimeCode:
+    """The live code of ``purpose`` for ``national_code`` if ``hashed_as`` matches it, marked used.
+
+    The attempt is counted before the comparison, in one conditional UPDATE, so concurrent guesses
+    get at most ``CODE_MAX_ATTEMPTS`` comparisons between them; wrong codes stay counted (committed).
+    """
     now = timezone.now()
     row = (
-        OneTimeCode.objects.filter(national_code=national_code, purpose=OneTimeCode.Purpose.LOGIN, used_at__isnull=True)
+        OneTimeCode.objects.filter(national_code=national_code, purpose=purpose, used_at__isnull=True)
         .order_by("-created_at", "-id")
         .first()
     )
     if row is None or row.expires_at <= now:
         raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
-    if row.attempts >= CODE_MAX_ATTEMPTS:
+    live = OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True)
+    if not live.filter(attempts__lt=CODE_MAX_ATTEMPTS).update(attempts=F("attempts") + 1):
+        if not live.exists():
+            raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
         raise ValidationError(_("Too many wrong codes. Ask for a new code."), code="code_attempts")
-    if not hmac.compare_digest(row.code_hash, _code_hash(national_code, code)):
-        OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        left = CODE_MAX_ATTEMPTS - row.attempts - 1
+    if not hmac.compare_digest(row.code_hash, _code_hash(national_code, hashed_as)):
+        used = OneTimeCode.objects.values_list("attempts", flat=True).get(pk=row.pk)
+        left = CODE_MAX_ATTEMPTS - used
         if left <= 0:
             raise ValidationError(_("The code is not correct. Ask for a new code."), code="code_attempts")
         raise ValidationError(
             _("The code is not correct. Attempts left: %(left)s."), code="code_wrong", params={"left": left}
         )
     # Used once only, even by two requests racing with the same code.
-    if not OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+    if not live.update(used_at=now):
         raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
     return row
 
@@ -306,7 +313,7 @@ def verify_login_code(*, national_code: str, code: str, user_id: int | None = No
     """
     national_code = clean_national_code(national_code)
     code = _clean_code(code)
-    _check_code(national_code, code)
+    _spend_code(national_code, OneTimeCode.Purpose.LOGIN, code)
     with transaction.atomic():
         if user_id is not None:
             user = User.objects.filter(pk=user_id, national_code=national_code).first()
@@ -416,25 +423,4 @@ def verify_confirmation_code(*, person_or_user, code: str, subject: str = "") ->
     """
     national_code, _mobile = _confirmation_target(person_or_user)
     code = _clean_code(code)
-    now = timezone.now()
-    row = (
-        OneTimeCode.objects.filter(
-            national_code=national_code, purpose=OneTimeCode.Purpose.CONFIRM, used_at__isnull=True
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if row is None or row.expires_at <= now:
-        raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
-    if row.attempts >= CODE_MAX_ATTEMPTS:
-        raise ValidationError(_("Too many wrong codes. Ask for a new code."), code="code_attempts")
-    if not hmac.compare_digest(row.code_hash, _code_hash(national_code, f"{subject}:{code}")):
-        OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        left = CODE_MAX_ATTEMPTS - row.attempts - 1
-        if left <= 0:
-            raise ValidationError(_("The code is not correct. Ask for a new code."), code="code_attempts")
-        raise ValidationError(
-            _("The code is not correct. Attempts left: %(left)s."), code="code_wrong", params={"left": left}
-        )
-    if not OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
-        raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
+    _spend_code(national_code, OneTimeCode.Purpose.CONFIRM, f"{subject}:{code}")
