@@ -531,7 +531,7 @@ def approve(*, actor: Actor, minutes: Minutes, code: str) -> Minutes:
     _check_can_approve(actor, minutes)
     accounts_services.verify_confirmation_code(person_or_user=actor, code=code, subject=_approval_subject(minutes))
     with transaction.atomic():
-        m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
+        m = Minutes.objects.select_for_update(of=("self",)).select_related("assembly__cooperative").get(pk=minutes.pk)
         seat = _check_can_approve(actor, m)
         approval = MinutesApproval.objects.create(minutes=m, person_id=seat.person_id)
         record(
@@ -560,7 +560,7 @@ def approve(*, actor: Actor, minutes: Minutes, code: str) -> Minutes:
 @transaction.atomic
 def submit(*, actor: Actor, minutes: Minutes, note: str = "") -> Minutes:
     """The cooperative submits approved minutes to the provincial office (or resubmits returned ones)."""
-    m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
+    m = Minutes.objects.select_for_update(of=("self",)).select_related("assembly__cooperative").get(pk=minutes.pk)
     if not can(actor, Action.MANAGE, m.assembly):
         raise PermissionDenied(_("Only the cooperative's officers submit its minutes."))
     note = (note or "").strip()
@@ -651,7 +651,7 @@ def register(*, actor: Actor, minutes: Minutes) -> Minutes:
 
     All in one transaction: if any elected person cannot be seated, nothing is registered.
     """
-    m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
+    m = Minutes.objects.select_for_update(of=("self",)).select_related("assembly__cooperative").get(pk=minutes.pk)
     _check_reviewer(actor, m)
     seated = _seat_elected(actor, m)
     m.state, m.reviewed_by, m.reviewed_at = MinutesState.REGISTERED, acting_user(actor), timezone.now()
@@ -667,7 +667,7 @@ def register(*, actor: Actor, minutes: Minutes) -> Minutes:
 @transaction.atomic
 def return_minutes(*, actor: Actor, minutes: Minutes, reason: str) -> Minutes:
     """The provincial office returns submitted minutes to the cooperative, saying why."""
-    m = Minutes.objects.select_for_update().select_related("assembly__cooperative").get(pk=minutes.pk)
+    m = Minutes.objects.select_for_update(of=("self",)).select_related("assembly__cooperative").get(pk=minutes.pk)
     _check_reviewer(actor, m)
     reason = (reason or "").strip()
     if not reason:
@@ -730,7 +730,7 @@ def notify_decisions(*, actor: Actor, assembly: Assembly) -> Minutes:
     Once the presiding board has approved the minutes; once per assembly. Records whether the
     notice went out within ``assembly.decisions_notice_days`` of the session's close.
     """
-    a = Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
+    a = Assembly.objects.select_for_update(of=("self",)).select_related("cooperative").get(pk=assembly.pk)
     if not has_authority(actor, a):
         raise PermissionDenied(_("Only the cooperative's officers or the provincial office notify the decisions."))
     m = Minutes.objects.select_for_update().filter(assembly=a).first()
