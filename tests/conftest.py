@@ -63,3 +63,16 @@ def sms(settings, tmp_path):
     return Inbox(tmp_path / "sms.jsonl")
 
 
+
+
+@pytest.fixture
+def still_ratelimit_clock(monkeypatch):
+    """The rate limiter's clock stands still, so a test never straddles two of its windows."""
+    import django_ratelimit.core
+
+    class Clock:
+        @staticmethod
+        def time():
+            return 1_750_000_000.0
+
+    monkeypatch.setattr(django_ratelimit.core, "time", Clock)

@@ -118,3 +118,31 @@ class Api:
 
     def patch(self, path: str, data):
         return self.client.patch(self.base + path, data, content_type="application/json", **self.headers)
+
+
+def at_once(*works, connections: int = 30) -> list:
+    """Run each callable in its own thread, all released together (at most ``connections`` holding a
+    database connection at once); what each returned or raised, in order."""
+    import threading
+
+    from django.db import connection
+
+    start, gate = threading.Barrier(len(works)), threading.BoundedSemaphore(connections)
+    results: list = [None] * len(works)
+
+    def run(n, work):
+        start.wait()
+        with gate:
+            try:
+                results[n] = work()
+            except Exception as exc:  # noqa: BLE001 - the caller inspects every outcome
+                results[n] = exc
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

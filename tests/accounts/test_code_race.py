@@ -4,8 +4,6 @@ Before, the attempt was counted after the comparison: concurrent guesses each sa
 the limit, and 6 to 9 of 40 were compared. Runs on PostgreSQL only (SQLite serialises writers).
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -21,27 +19,17 @@ GUESSES = 40
 
 
 def guess_at_once(national_code: str, count: int) -> list[str]:
-    """``count`` wrong codes entered at the same moment; the message each one got."""
-    start = threading.Barrier(count)
-    answers: list[str] = [""] * count
+    """``count`` wrong codes entered at the same moment; the message each one got (in English)."""
 
-    def guess(n):
-        start.wait()
+    def guess(n: int) -> str:
         translation.activate("en")  # each thread speaks English, so messages compare with their msgids
         try:
             services.verify_login_code(national_code=national_code, code=f"{n:06d}")
-            answers[n] = "accepted"
         except ValidationError as refusal:
-            answers[n] = " ".join(refusal.messages)
-        finally:
-            connection.close()
+            return " ".join(refusal.messages)
+        return "accepted"
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return helpers.at_once(*(lambda n=n: guess(n) for n in range(count)))
 
 
 def test_concurrent_wrong_codes_are_compared_at_most_as_often_as_the_limit():

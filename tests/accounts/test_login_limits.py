@@ -6,20 +6,9 @@ from django.urls import reverse
 from taavon.accounts import services
 from tests import helpers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_ratelimit_clock")]
 
 
-@pytest.fixture(autouse=True)
-def still_clock(monkeypatch):
-    """The rate limiter's clock stands still, so a test never straddles two of its windows."""
-    import django_ratelimit.core
-
-    class Clock:
-        @staticmethod
-        def time():
-            return 1_750_000_000.0
-
-    monkeypatch.setattr(django_ratelimit.core, "time", Clock)
 
 
 LOGIN, CODE = reverse("accounts:login"), reverse("accounts:code")

@@ -3,8 +3,6 @@ other is told they are no longer awaiting registration. Before, the second answe
 detected"): each locked the minutes, the assembly and the cooperative in one join. PostgreSQL only.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -16,28 +14,6 @@ from tests import helpers
 from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(*works) -> list:
-    """Run each work in its own thread, released together; each result or exception."""
-    start = threading.Barrier(len(works))
-    results: list = [None] * len(works)
-
-    def run(n, work):
-        start.wait()
-        try:
-            results[n] = work()
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
-            results[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_registrations_at_once_register_once_and_refuse_the_other_cleanly(sms):
@@ -53,7 +29,7 @@ def test_two_registrations_at_once_register_once_and_refuse_the_other_cleanly(sm
     m = minutes.submit(actor=helpers.user(Role.OFFICER, cooperative=coop, password=None), minutes=m)
     officers = [helpers.user(Role.SUPERVISOR, province=coop.province, password=None) for _ in range(2)]
 
-    results = at_once(*(lambda o=o: minutes.register(actor=o, minutes=m) for o in officers))
+    results = helpers.at_once(*(lambda o=o: minutes.register(actor=o, minutes=m) for o in officers))
 
     registered = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, ValidationError)]

@@ -12,22 +12,11 @@ from taavon.audit.models import AuditEvent
 from taavon.core.clientip import client_ip
 from tests import helpers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_ratelimit_clock")]
 
 LOGIN = reverse("accounts:login")
 
 
-@pytest.fixture(autouse=True)
-def still_clock(monkeypatch):
-    """The rate limiter's clock stands still, so the test never straddles two of its windows."""
-    import django_ratelimit.core
-
-    class Clock:
-        @staticmethod
-        def time():
-            return 1_750_000_000.0
-
-    monkeypatch.setattr(django_ratelimit.core, "time", Clock)
 
 
 def test_the_address_is_the_peer_unless_the_peer_is_our_proxy():
