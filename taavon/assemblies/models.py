@@ -187,6 +187,10 @@ class ProxyState(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+# A proxy that still counts: its holder takes part in the assembly, its principal may not give another.
+LIVE_PROXY_STATES = (ProxyState.PENDING, ProxyState.CONFIRMED)
+
+
 class Proxy(models.Model):
     """A member's proxy (وکالت) to another member or to a non-member, for one assembly."""
 

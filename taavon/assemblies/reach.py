@@ -14,10 +14,7 @@ from django.db.models import Exists, Model, OuterRef, QuerySet
 
 from taavon.accounts.scoping import Action, ReachPolicy, can, has_authority
 
-from .models import AgendaItem, Assembly, Minutes, MinutesState, PresidingMember, Proxy, RollEntry
-
-# What makes a person a participant: on the roll, or holding a proxy not yet refused or revoked.
-_LIVE_PROXY = ("pending", "confirmed")
+from .models import LIVE_PROXY_STATES, AgendaItem, Assembly, Minutes, MinutesState, PresidingMember, Proxy, RollEntry
 
 
 def _person_id(user: Any) -> int | None:
@@ -38,7 +35,7 @@ def participant_assemblies(user: Any) -> QuerySet:
     # Two EXISTS probes on (assembly, person) indexes: an OR across joins to a 1,000,000-entry roll
     # made the planner scan the roll (30 s for a member near its end).
     on_roll = RollEntry.objects.filter(assembly=OuterRef("pk"), person_id=person_id)
-    holds = Proxy.objects.filter(assembly=OuterRef("pk"), holder_id=person_id, state__in=_LIVE_PROXY)
+    holds = Proxy.objects.filter(assembly=OuterRef("pk"), holder_id=person_id, state__in=LIVE_PROXY_STATES)
     return Assembly.objects.filter(Exists(on_roll) | Exists(holds))
 
 
@@ -55,7 +52,7 @@ def takes_part_in(user: Any, assembly: Assembly) -> bool:
     if assembly.pk not in known:
         known[assembly.pk] = (
             RollEntry.objects.filter(assembly_id=assembly.pk, person_id=person_id).exists()
-            or Proxy.objects.filter(assembly_id=assembly.pk, holder_id=person_id, state__in=_LIVE_PROXY).exists()
+            or Proxy.objects.filter(assembly_id=assembly.pk, holder_id=person_id, state__in=LIVE_PROXY_STATES).exists()
         )
     return known[assembly.pk]
 

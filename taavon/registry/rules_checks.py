@@ -5,7 +5,7 @@ Two kinds of function live here:
 ``check_*``
     Called by :mod:`taavon.registry.services` before a write. Each raises
     :class:`django.core.exceptions.ValidationError` whose message quotes the rule it applies
-    (``rules.parameter(key).cite()``).
+    (``rules.cite(key)``).
 ``compliance``
     The list of :class:`taavon.rules.Finding` rows shown on the cooperative page: every rule of
     :data:`COMPLIANCE`, pass or fail, with its citation. Conditions that build up one entry at a

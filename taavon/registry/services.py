@@ -29,6 +29,7 @@ from taavon.core.identifiers import (
 )
 from taavon.core.jalali import days_in_jalali_month
 from taavon.core.persian import normalize_for_display, to_ascii_digits
+from taavon.core.templatetags.taavon_format import fadigits
 
 from . import rules_checks
 from .models import (
@@ -114,7 +115,7 @@ def _check_length(errors: _Errors, model: type[models.Model], field: str, value:
     """A field error when ``value`` is longer than ``model.field`` holds (the database would refuse it: a 500)."""
     limit = getattr(model._meta.get_field(field), "max_length", None)
     if value and limit and len(value) > limit:
-        errors.add(field, _("Enter at most %(limit)s characters."), "max_length", {"limit": limit})
+        errors.add(field, _("Enter at most %(limit)s characters."), "max_length", {"limit": fadigits(limit)})
 
 
 def _today() -> datetime.date:

@@ -584,8 +584,8 @@ def publish_notice(*, actor: Actor, assembly: Assembly, newspaper: str = "", new
 
     Re-runs :func:`check_convening` (refused while any finding blocks), snapshots the rules in
     force today into ``assembly.rules`` (a second call keeps its first call's), sets the record
-    date, freezes the voter roll (every active member, one vote each) and, once committed, queues
-    the notice to every member on the roll by SMS and e-mail (:mod:`.tasks`).
+    date, freezes the voter roll (every active member, one vote each) and, in the same transaction,
+    queues the notice to every member on the roll by SMS and e-mail (a broadcast, :mod:`.tasks`).
     """
     _require_manage(actor, assembly)
     a = Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)

@@ -125,7 +125,7 @@ def _quorum_out(assembly) -> dict:
     return {
         **attendance.attendance_payload(assembly),
         "rule": key,
-        "citation": rules.parameter(key).cite(),
+        "citation": rules.cite(key),
     }
 
 

@@ -61,6 +61,7 @@ from taavon.registry.models import Person
 
 from .. import events, law, live
 from ..models import (
+    LIVE_PROXY_STATES,
     Assembly,
     AssemblyMode,
     AssemblyState,
@@ -87,7 +88,6 @@ LIVE_QUORUM_SECONDS = 1
 _LIVE_QUORUM_KEPT = 300  # seconds a counted figure stays in the cache (served while a recount runs)
 _LIVE_QUORUM_COUNTING = 30  # seconds one reader may hold the right to recount
 
-LIVE_PROXY_STATES = (ProxyState.PENDING, ProxyState.CONFIRMED)
 REVOKED_ON_CHECK_IN = "principal_checked_in"
 LIST_SEPARATOR = _(", ")
 
@@ -499,7 +499,8 @@ def check_in_holder(*, actor: Actor, assembly: Assembly, person: Person, by_secr
 
 
 def _locked(assembly: Assembly) -> Assembly:
-    return Assembly.objects.select_for_update().select_related("cooperative").get(pk=assembly.pk)
+    # The assembly's row only: FOR UPDATE over the join would lock the cooperative's row as well.
+    return Assembly.objects.select_for_update(of=("self",)).select_related("cooperative").get(pk=assembly.pk)
 
 
 def _require_runner(actor: Actor, assembly: Assembly) -> None:
@@ -522,7 +523,7 @@ def _quorum_params(assembly: Assembly, quorum: law.Quorum) -> dict:
         "votes": fadigits(quorum.votes_present),
         "required": fadigits(quorum.required),
         "roll": fadigits(quorum.roll),
-        "rule": rules.parameter(quorum_rule_key(assembly)).cite(),
+        "rule": rules.cite(quorum_rule_key(assembly)),
     }
 
 

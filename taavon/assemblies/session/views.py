@@ -56,7 +56,7 @@ def _attendance_context(assembly) -> dict:
     return {
         "assembly": assembly,
         "quorum": quorum,
-        "quorum_rule_cite": rules.parameter(attendance.quorum_rule_key(assembly)).cite() if assembly.rules else "",
+        "quorum_rule_cite": rules.cite(attendance.quorum_rule_key(assembly)) if assembly.rules else "",
         "ws_path": f"/ws/assemblies/{assembly.pk}/",
     }
 
@@ -91,7 +91,7 @@ def _member_context(request, assembly, **extra) -> dict:
         "ballots_owed": len(proxies.ballots_owed(assembly, person_id)) if person_id else 0,
         "proxy_cap": rules.value("assembly.proxies_per_holder", snapshot=assembly.rules),
         "non_member_cap": rules.value("assembly.non_member_proxy_votes", snapshot=assembly.rules),
-        "proxy_cap_cite": rules.parameter("assembly.proxies_per_holder").cite(),
+        "proxy_cap_cite": rules.cite("assembly.proxies_per_holder"),
         "can_run": may(user, Action.RUN, assembly),
         "proxy_form": ProxyForm(),
         "errors": [],

@@ -337,7 +337,7 @@ def open_item(*, actor: Actor, item) -> AgendaItem:
                 "represented": quorum.represented,
                 "roll": quorum.roll,
                 "required": quorum.required,
-                "rule": rules.parameter(attendance.quorum_rule_key(assembly)).cite(),
+                "rule": rules.cite(attendance.quorum_rule_key(assembly)),
             },
         )
     item.state = ItemState.OPEN

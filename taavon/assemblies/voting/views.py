@@ -178,7 +178,7 @@ def result_view(item) -> dict:
             "base": result.get("base", 0),
             "required": result.get("required", 0),
             "passed": result.get("passed", False),
-            "rule": rules.parameter(result["rule"]).cite() if result.get("rule") else "",
+            "rule": rules.cite(result["rule"]) if result.get("rule") else "",
         }
     names = {row["id"]: row["name"] for row in result.get("candidates", [])}
     return {
@@ -215,7 +215,7 @@ def _items_context(request, assembly, *, errors=None) -> dict:
         "assembly": assembly,
         "rows": _item_rows(assembly, errors or {}),
         "quorum": quorum,
-        "quorum_citation": rules.parameter(attendance.quorum_rule_key(assembly)).cite(),
+        "quorum_citation": rules.cite(attendance.quorum_rule_key(assembly)),
         "in_session": assembly.state == AssemblyState.IN_SESSION,
         "any_open": assembly.items.filter(state=ItemState.OPEN).exists(),
         "can_run": can_run,
