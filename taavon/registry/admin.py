@@ -1,12 +1,15 @@
 """Back-office lists of the registry. Staff who are not superusers see only what
 :mod:`taavon.accounts.scoping` lets them see (VIEW). Cooperatives and people may be corrected
 here (audited); memberships, positions and status changes are read-only, because their rules are
-checked on entry by the officer and supervisor pages and the API."""
+checked on entry by the officer and supervisor pages and the API. The audit log is listed here,
+read-only, because the registry's reach policy is what scopes it."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from taavon.accounts.scoping import Action, has_authority, scope
 from taavon.audit.admin import AuditedAdmin
+from taavon.audit.models import AuditEvent
 
 from .models import Cooperative, Membership, Person, Position, StatusChange
 
@@ -111,3 +114,22 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["cooperative__name_key", "cooperative__national_id"]
     list_select_related = ["cooperative", "changed_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log with each event's place in the hash chain (empty until the sealer runs)."""
+
+    list_display = ["at", "actor_label", "action", "object_type", "object_id", "seq", "short_digest"]
+    list_filter = ["action"]
+    search_fields = ["object_label", "actor_label", "object_id"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    fields = readonly_fields = (
+        *("at", "actor_label", "action", "object_type", "object_id", "object_label", "cooperative", "province"),
+        *("before", "after", "ip", "seq", "digest"),
+    )
+
+    @admin.display(description=_("digest"))
+    def short_digest(self, event: AuditEvent) -> str:
+        return event.digest[:16]
