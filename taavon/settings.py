@@ -171,6 +171,9 @@ JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=TESTING)
 JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)  # a job running longer may run twice
 JOBS_MAX_RETRY_DELAY_SECONDS = env.int("JOBS_MAX_RETRY_DELAY_SECONDS", default=3600)
 JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=7)
+# taavon.audit.chain: an event dated this much before events sealed ahead of it was written into
+# the past. Longer than any transaction that records events should last.
+AUDIT_SEAL_HORIZON_SECONDS = env.int("AUDIT_SEAL_HORIZON_SECONDS", default=3600)
 # django-ratelimit checks for a shared cache; the embedded default runs one process.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 RATELIMIT_VIEW = "taavon.core.views.rate_limited"

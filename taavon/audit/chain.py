@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -135,7 +135,8 @@ def canonical(values: dict[str, Any]) -> bytes:
     data = dict(values)
     at = data["at"]
     if isinstance(at, datetime.datetime):
-        data["at"] = at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), several times faster.
+        data["at"] = at.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -175,13 +176,18 @@ def _seal_batch(size: int) -> int:
         for values in rows:
             seq += 1
             digest = link(digest, {**values, "seq": seq})
-            sealed.append(AuditEvent(pk=values["id"], seq=seq, digest=digest))
-        # A queryset update, not save(): the model refuses to change an event, and sealing adds
-        # only what the event never had.
-        AuditEvent.objects.bulk_update(sealed, ["seq", "digest"])
+            sealed.append((seq, digest, values["id"]))
+        # Straight SQL, not save(): the model refuses to change an event, and sealing only adds
+        # what the event never had. executemany, not bulk_update, whose CASE expressions cost
+        # about 10 ms of Python per event.
+        with connection.cursor() as cursor:
+            cursor.executemany(_SEAL_SQL.format(table=connection.ops.quote_name(AuditEvent._meta.db_table)), sealed)
         head.seq, head.digest, head.sealed_at = seq, digest, timezone.now()
         head.save(update_fields=["seq", "digest", "sealed_at"])
         return len(sealed)
+
+
+_SEAL_SQL = "UPDATE {table} SET seq = %s, digest = %s WHERE id = %s AND seq IS NULL"
 
 
 def _locked_head() -> ChainHead:

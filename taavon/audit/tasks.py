@@ -9,7 +9,7 @@ from . import chain
 
 # A job is one transaction that holds the chain's head row throughout: keep it short, and let a
 # backlog (the first run after the migration, a long outage) continue in the jobs it queues.
-JOB_LIMIT = 20_000
+JOB_LIMIT = 5_000
 
 
 @periodic(name="audit.seal", every=datetime.timedelta(minutes=1))

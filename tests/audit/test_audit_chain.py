@@ -117,6 +117,18 @@ def test_the_periodic_job_seals_what_was_recorded_since_the_last_minute():
     assert all(chain.entry_of(e) for e in made)
 
 
+def test_a_backlog_is_sealed_by_jobs_that_queue_the_next_one(monkeypatch):
+    from taavon.audit import tasks
+
+    monkeypatch.setattr(tasks, "JOB_LIMIT", 2)
+    made = events(5)
+    with deferred():
+        jobs.enqueue(tasks.seal)
+        jobs.run_all()
+    assert all(chain.entry_of(e) for e in made)
+    assert chain.verify() == []
+
+
 def test_a_sealed_event_still_cannot_be_changed_through_the_application():
     event = sealed_log(1)[0]
     event.after = {"phone": "forged"}
