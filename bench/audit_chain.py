@@ -2,7 +2,7 @@
 
     # SQLite in a scratch directory
     .venv/bin/python bench/audit_chain.py [--events 100000] [--records 2000] [--rounds 3]
-    # PostgreSQL (the database is migrated first; the events the run adds are deleted at the end)
+    # PostgreSQL (created if missing and migrated; the events the run adds are deleted at the end)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/taavon_audit .venv/bin/python bench/audit_chain.py
 
 Measured, each beside a floor from the same run:
@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taavon.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # required without DEBUG; nothing is signed
@@ -50,8 +51,10 @@ AFTER = {
 
 def setup() -> None:
     import django
+    import run
     from django.core.management import call_command
 
+    run.ensure_database(recreate=False)  # PostgreSQL: created if missing
     django.setup()
     call_command("migrate", "--no-input", "-v", "0")
 
