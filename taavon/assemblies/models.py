@@ -380,6 +380,9 @@ class Minutes(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(blank=True)
     decisions_notified_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of ``content`` when the presiding board's approval completed (voting.anchors.minutes_digest),
+    # also in the audit log's ``minutes.approve`` record: a later change of the content shows.
+    approved_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("minutes")

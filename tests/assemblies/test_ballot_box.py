@@ -87,7 +87,7 @@ def test_a_receipt_code_is_typed_back_however_the_voter_writes_it(english):
     assert ballot_box.receipt_hash(5, code) != ballot_box.receipt_hash(6, code)
     expected = hashlib.sha256(f"taavon-receipt:5:{code.replace('-', '')}".encode()).hexdigest()
     assert ballot_box.receipt_hash(5, code) == expected
-    with pytest.raises(Exception, match="16 letters and digits"):
+    with pytest.raises(Exception, match="24 letters and digits"):
         ballot_box.receipt_hash(5, "12345")
 
 

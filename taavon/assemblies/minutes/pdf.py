@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from taavon import rules
 
 from ..models import AssemblyKind, AssemblyMode, Matter, Minutes, MinutesState, PresidingRole
+from ..voting.anchors import minutes_digest
 from .services import GAP_BOARD, GAP_CLOSING, GAP_OPENING, approvals_table
 
 FONT_FILES = {
@@ -56,6 +57,9 @@ def document_context(minutes: Minutes) -> dict:
     }
     doc["gap_messages"] = [gap_messages.get(g, g) for g in doc.get("gaps", [])]
     doc["approvals"] = approvals_table(minutes)
+    # What the board approves, printed on the document itself: anyone holding the PDF can compare it
+    # with ``taavon verify-assembly`` (the digest stored at approval, else the draft's own).
+    doc["digest"] = minutes.approved_digest or minutes_digest(minutes.content)
     doc["state"] = minutes.state
     doc["state_label"] = minutes.get_state_display()
     doc["approved"] = minutes.state != MinutesState.DRAFT

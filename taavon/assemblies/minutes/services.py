@@ -74,6 +74,7 @@ from ..models import (
     RollEntry,
 )
 from ..reach import assembly_for
+from ..voting.anchors import minutes_digest
 
 CONTENT_VERSION = 1
 # The event kinds the minutes are drafted from (later minutes_* events never change the content).
@@ -317,6 +318,15 @@ def build_content(assembly: Assembly) -> dict:
     }
 
 
+def item_anchors(content: dict) -> list[dict]:
+    """Each closed item's chain head and ballot count as the minutes hold them."""
+    return [
+        {"item_id": i["item_id"], "chain_head": i.get("chain_head", ""), "ballot_count": i.get("ballot_count", 0)}
+        for i in content.get("items", [])
+        if i.get("closed")
+    ]
+
+
 def draft_minutes(assembly: Assembly, *, actor: Actor | None = None) -> Minutes:
     """Draft (or re-draft) the minutes of a closed assembly from its event log.
 
@@ -544,11 +554,14 @@ def approve(*, actor: Actor, minutes: Minutes, code: str) -> Minutes:
         board = set(PresidingMember.objects.filter(assembly_id=m.assembly_id).values_list("person_id", flat=True))
         approved = set(m.approvals.values_list("person_id", flat=True))
         if board and board <= approved:
-            m.state = MinutesState.APPROVED
-            m.save(update_fields=["state"])
+            # Pin what was approved: the content's digest, kept on the row and in the audit log
+            # (verify-assembly compares both with the content, and the content's heads with the items).
+            m.state, m.approved_digest = MinutesState.APPROVED, minutes_digest(m.content)
+            m.save(update_fields=["state", "approved_digest"])
             events.changed(
-                m.assembly, events.MINUTES_APPROVED, {"approvals": len(approved)}, actor=actor,
-                audit="minutes.approve", obj=m, before={"state": MinutesState.DRAFT}, after={"state": m.state},
+                m.assembly, events.MINUTES_APPROVED, {"approvals": len(approved), "digest": m.approved_digest},
+                actor=actor, audit="minutes.approve", obj=m, before={"state": MinutesState.DRAFT},
+                after={"state": m.state, "digest": m.approved_digest, "anchors": item_anchors(m.content)},
             )
         live.publish(m.assembly_id, "minutes", {"state": m.state})
     return m

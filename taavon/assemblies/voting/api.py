@@ -123,6 +123,9 @@ class ReceiptIn(Strict):
 class ReceiptOut(Schema):
     found: bool
     published: bool
+    # True: on the board as cast; False: on the board but changed; None: the receipt has no fingerprint.
+    as_cast: bool | None = None
+    verdict: str  # "as_cast", "not_as_cast", "on_board" or "not_found"
     receipt_hash: str | None = None
     choice: int | None = None
     marks: list[int] | None = None
@@ -301,7 +304,8 @@ def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: in
     summary="Check a receipt code",
 )
 def receipt(request, assembly_id: int, item_id: int, payload: ReceiptIn):
-    """Whether the ballot of this receipt code is in the box, and once published, what it says."""
+    """Whether the ballot of this receipt code is in the box, whether it is still as cast (a receipt
+    with its fingerprint: ``as_cast``, ``verdict``), and once published, what it says."""
     return ballot_box.check_receipt(_item(request, item_id), payload.code)
 
 

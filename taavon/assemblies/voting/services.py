@@ -483,7 +483,8 @@ def _publish_turnout(item_id: int) -> None:
 
 
 def cast_ballot(*, actor_person, item, roll_entry, choice=None, marks=(), assembly=None) -> str:
-    """Cast one secret ballot on ``item`` for ``roll_entry``; return the receipt code (shown once).
+    """Cast one secret ballot on ``item`` for ``roll_entry``; return the receipt (shown once): the
+    receipt code and the fingerprint of the content cast, :func:`ballot_box.receipt_with_fingerprint`.
 
     ``actor_person`` is the logged-in voter; ``roll_entry`` is their own or that of a principal
     whose confirmed proxy they hold (:func:`ballots_owed`). ``choice`` (1 for, 2 against,
@@ -497,16 +498,23 @@ def cast_ballot(*, actor_person, item, roll_entry, choice=None, marks=(), assemb
     item_id = _pk(item)
     try:
         with transaction.atomic():
-            _cast(_pk(actor_person), item_id, _pk(roll_entry), choice, marks, code, assembly and _pk(assembly))
+            choice, marks = _cast(
+                _pk(actor_person), item_id, _pk(roll_entry), choice, marks, code, assembly and _pk(assembly)
+            )
     except IntegrityError:
         raise ValidationError(
             _("This vote has already been cast on this item; each vote is cast once."), code="already_voted"
         ) from None
     _publish_turnout(item_id)
-    return code
+    # The code with the fingerprint of what was cast: the receipt check tells whether the board
+    # still holds this content (a fingerprint the database cannot recompute without the code).
+    return ballot_box.receipt_with_fingerprint(item_id, code, choice, marks)
 
 
-def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str, assembly_id: int | None) -> None:
+def _cast(
+    person_id: int, item_id: int, entry_id: int, choice, marks, code: str, assembly_id: int | None
+) -> tuple[int | None, list[int]]:
+    """Write the vote record and the ballot; the content as stored (choice, marks)."""
     # Every read here is narrow and after the gate: the item's state must be read once casts and
     # the close are ordered, and a cast is the hottest write of an assembly.
     _item_gate(item_id, exclusive=False)
@@ -541,6 +549,7 @@ def _cast(person_id: int, item_id: int, entry_id: int, choice, marks, code: str,
     )
     if marks:
         BallotMark.objects.bulk_create(BallotMark(ballot=ballot, item_id=item_id, candidate_id=m) for m in marks)
+    return choice, marks
 
 
 def vote(*, actor, item, roll_entry, choice=None, marks=(), assembly=None) -> str:
