@@ -174,6 +174,9 @@ JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=7)
 # django-ratelimit checks for a shared cache; the embedded default runs one process.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 RATELIMIT_VIEW = "taavon.core.views.rate_limited"
+# Login and code forms sent from one address: a flood brake only, since a hall of members on one
+# Wi-Fi or thousands behind a carrier's address share it (the real limits are per account and device).
+LOGIN_POSTS_PER_ADDRESS_RATE = env.str("LOGIN_POSTS_PER_ADDRESS_RATE", default="600/m")
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", "فارسی"), ("en", "English")]
