@@ -304,6 +304,12 @@ def _password_failure(count: str, user: User | None, *, known: bool, ip=None) ->
     return _password_wait(delay)
 
 
+def lift_password_wait(*, national_code: str) -> None:
+    """Forget the wrong passwords tried for ``national_code`` from unknown devices, and their wait (an administrator's unlock)."""
+    count = f"{national_code}:unknown-devices"
+    cache.delete_many([f"taavon:password-failures:{count}", f"taavon:password-wait:{count}"])
+
+
 def check_official_password(*, national_code: str, password: str, device: Device, ip=None) -> User:
     """The first step of an official's login: the user whose password this is, or a ValidationError.
 

@@ -188,3 +188,13 @@ def test_an_official_locked_between_the_two_steps_is_not_logged_in(en, sms, offi
     User.objects.filter(pk=officer.pk).update(locked_until=timezone.now() + datetime.timedelta(minutes=5))
     enter_code(en, sms.last_code(officer.mobile))
     assert "_auth_user_id" not in en.session
+
+
+def test_an_official_who_goes_back_enters_the_code_already_sent(en, sms, officer):
+    give_password(en, officer.national_code)
+    code = sms.last_code(officer.mobile)
+    assert en.get(LOGIN + "?mode=official").status_code == 200  # the Back button
+    again = give_password(en, officer.national_code)
+    assert again["Location"] == CODE and len(sms.messages(officer.mobile)) == 1
+    assert enter_code(en, code).status_code == 302
+    assert en.get(reverse("accounts:me")).context["user"] == officer
