@@ -177,6 +177,9 @@ AUDIT_SEAL_HORIZON_SECONDS = env.int("AUDIT_SEAL_HORIZON_SECONDS", default=3600)
 # django-ratelimit checks for a shared cache; the embedded default runs one process.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 RATELIMIT_VIEW = "taavon.core.views.rate_limited"
+# Login and code forms sent from one address: a flood brake only, since a hall of members on one
+# Wi-Fi or thousands behind a carrier's address share it (the real limits are per account and device).
+LOGIN_POSTS_PER_ADDRESS_RATE = env.str("LOGIN_POSTS_PER_ADDRESS_RATE", default="600/m")
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", "فارسی"), ("en", "English")]

@@ -147,6 +147,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             before = snapshot(user, fields=["failed_logins", "locked_until"])
             user.failed_logins, user.locked_until = 0, None
             user.save(update_fields=["failed_logins", "locked_until"])
+            services.lift_password_wait(national_code=user.national_code)
             record(
                 request.user,
                 "user.unlock",

@@ -5,11 +5,20 @@ officials (any role in ``OFFICIAL_ROLES``, or staff) first give their password, 
 same one-time code. Whether a national code is registered is never revealed before the
 one-time code has been proven: every valid national code gets the same answer, and a code
 row is stored for it even when no SMS could be sent.
+
+Limits (the policy is here; the views apply the per-request ones): per address only a high
+flood brake (``settings.LOGIN_POSTS_PER_ADDRESS_RATE``), because a hall of members on one Wi-Fi
+or a mobile carrier's customers share an address; per device (the signed cookie of
+:mod:`taavon.accounts.devices`) ``LOGIN_POSTS_PER_DEVICE_RATE``; per account the codes sent
+(``CODE_REQUESTS_PER_ACCOUNT``), the guesses per code (``CODE_MAX_ATTEMPTS``) and the doubling
+wait after wrong passwords, keyed by account and device so no stranger can lock an official out.
 """
 
 import hmac
 import logging
+import math
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +38,9 @@ from taavon.core.identifiers import clean_national_code
 from taavon.core.persian import to_ascii_digits
 from taavon.notifications.services import send_sms
 
+from . import devices
 from .backends import NationalCodeBackend
+from .devices import Device
 from .models import ApiToken, OneTimeCode, User
 
 logger = logging.getLogger("taavon.accounts")
@@ -40,14 +51,17 @@ Person: type[Any] = User._meta.get_field("person").related_model
 # --- Security settings -------------------------------------------------------------------
 # These protect the login against guessing and abuse. They are operational choices of the
 # platform, not rules of the cooperative law, so they live here and not in taavon.rules.
+# The ceiling per address is deployment-dependent: settings.LOGIN_POSTS_PER_ADDRESS_RATE.
 CODE_DIGITS = 6  # length of a one-time login code
 CODE_LIFETIME_MINUTES = 2  # a code is accepted for this long after it was sent
 CODE_MAX_ATTEMPTS = 5  # wrong entries allowed for one code before a new one is needed
 CODE_RESEND_SECONDS = 60  # shortest wait between two codes for the same national code
-CODE_REQUESTS_RATE = "5/10m"  # codes per national code (django-ratelimit rate)
-LOGIN_POSTS_PER_IP_RATE = "10/m"  # login and code form submissions per IP address
-PASSWORD_MAX_FAILURES = 5  # consecutive wrong passwords before the account is locked
-LOCK_MINUTES = 15  # how long a locked account stays locked
+CODE_REQUESTS_PER_ACCOUNT = 5  # codes sent to one national code per window: SMS cost and guesses
+CODE_REQUESTS_WINDOW_MINUTES = 10  # ... so at most 25 code guesses per account in ten minutes
+LOGIN_POSTS_PER_DEVICE_RATE = "20/10m"  # login and code forms sent from one device: a family phone's logins, not a sweep
+PASSWORD_FREE_FAILURES = 5  # wrong passwords (per account and device) before each try must wait
+PASSWORD_MAX_DELAY_SECONDS = 15 * 60  # the doubling wait after wrong passwords never grows beyond this
+PASSWORD_FAILURES_MEMORY_MINUTES = 60  # wrong passwords are forgotten after this long without another
 PENDING_LOGIN_MINUTES = 10  # how long a started login (national code entered) stays open
 MAX_ACTIVE_TOKENS = 20  # unrevoked API tokens one user may hold
 
@@ -64,12 +78,14 @@ class CodeRequest:
     """The outcome of asking for a login code.
 
     ``demo_code`` carries the code in clear only in demo mode (``settings.TAAVON_DEMO``) and
-    only when it was really sent; it is ``None`` otherwise.
+    only when it was really sent; it is ``None`` otherwise. ``already_sent`` says that no code was
+    sent because the last one is recent and still good: the caller goes on to the code page.
     """
 
     national_code: str
     expires_at: object
     demo_code: str | None = None
+    already_sent: bool = False  # no new code: the one sent moments ago is still to be entered
 
 
 def code_sent_message() -> str:
@@ -123,12 +139,65 @@ def _issue_code(national_code: str, purpose, *, bound_to: str | None = None) -> 
     return code, expires_at
 
 
-def request_login_code(*, national_code: str, user: User | None = None) -> CodeRequest:
+def _live_login_code(national_code: str, *, younger_than: int | None = None) -> OneTimeCode | None:
+    """The login code of ``national_code`` that can still be entered (sent within ``younger_than`` seconds)."""
+    now = timezone.now()
+    rows = OneTimeCode.objects.filter(
+        national_code=national_code,
+        purpose=OneTimeCode.Purpose.LOGIN,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        attempts__lt=CODE_MAX_ATTEMPTS,
+    )
+    if younger_than is not None:
+        rows = rows.filter(created_at__gt=now - timedelta(seconds=younger_than))
+    return rows.order_by("-created_at", "-id").first()
+
+
+def _codes_sent_key(national_code: str) -> str:
+    return f"taavon:login-codes-sent:{national_code}"
+
+
+def _count_code_sent(national_code: str) -> None:
+    # The window starts with the first code and is not moved by later ones (incr keeps the expiry).
+    key, window = _codes_sent_key(national_code), CODE_REQUESTS_WINDOW_MINUTES * 60
+    if cache.add(key, 1, window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, window)
+
+
+def _refuse_more_codes(national_code: str, *, ip=None) -> ValidationError:
+    """The refusal once ``national_code`` has had its codes for the window; audited once per window."""
+    window = CODE_REQUESTS_WINDOW_MINUTES * 60
+    if cache.add(f"taavon:login-codes-limit-noted:{national_code}", True, window):
+        logger.warning("Login codes for %s stopped for %s minutes", national_code, CODE_REQUESTS_WINDOW_MINUTES)
+        user = User.objects.filter(national_code=national_code).first()
+        if user is not None:
+            after = {"codes": CODE_REQUESTS_PER_ACCOUNT, "minutes": CODE_REQUESTS_WINDOW_MINUTES}
+            record(None, "user.code_limit", user, after=after, ip=ip)
+    return ValidationError(
+        _("Too many codes were asked for this national code. Please try again within %(minutes)s minutes."),
+        code="code_limit",
+        params={"minutes": CODE_REQUESTS_WINDOW_MINUTES},
+    )
+
+
+def request_login_code(*, national_code: str, user: User | None = None, resend: bool = False, ip=None) -> CodeRequest:
     """Issue a one-time login code for ``national_code`` and send it to the mobile on record.
 
     ``user`` is given on the officials' path, after the password was checked; the code then goes
     to that user's mobile and a missing mobile is reported. On the members' path nothing tells
     the caller whether the national code is registered.
+
+    Starting a login again (``resend=False``) while the last code is younger than
+    ``CODE_RESEND_SECONDS``, or once the account has had ``CODE_REQUESTS_PER_ACCOUNT`` codes in the
+    window, sends nothing and answers ``already_sent`` while that code can still be entered: the
+    member who went back enters the code they have. ``resend=True`` (the "new code" button) asks
+    for a new code and is refused within the wait. Past the per-account budget with no live code,
+    the refusal (``code_limit``) is audited with ``ip``.
 
     Not wrapped in one transaction on purpose: the code row is committed first, the SMS is sent
     afterwards, so a slow gateway never holds the database.
@@ -139,7 +208,14 @@ def request_login_code(*, national_code: str, user: User | None = None) -> CodeR
         raise ValidationError(
             _("No mobile number is on record for your account. Ask an administrator to add one."), code="no_mobile"
         )
+    if not resend and (live := _live_login_code(national_code, younger_than=CODE_RESEND_SECONDS)):
+        return CodeRequest(national_code=national_code, expires_at=live.expires_at, already_sent=True)
+    if cache.get(_codes_sent_key(national_code), 0) >= CODE_REQUESTS_PER_ACCOUNT:
+        if not resend and (live := _live_login_code(national_code)):
+            return CodeRequest(national_code=national_code, expires_at=live.expires_at, already_sent=True)
+        raise _refuse_more_codes(national_code, ip=ip)
     code, expires_at = _issue_code(national_code, OneTimeCode.Purpose.LOGIN)
+    _count_code_sent(national_code)
     if not mobile:
         return CodeRequest(national_code=national_code, expires_at=expires_at)
     text = gettext("Taavon login code: %(code)s. Valid for %(minutes)s minutes. Do not share it with anyone.") % {
@@ -154,71 +230,108 @@ def request_login_code(*, national_code: str, user: User | None = None) -> CodeR
 
 
 # --- Officials: password step ---------------------------------------------------------------
+# Wrong passwords never lock an account: a stranger who could lock an official out at will
+# could keep them out of an assembly. They slow down instead, keyed by account and device:
+# each device on which the account completed a login (devices.knows) has its own count, and
+# every other device shares one count for the account. After PASSWORD_FREE_FAILURES wrong
+# passwords in a count, each try must wait twice as long as the last (up to
+# PASSWORD_MAX_DELAY_SECONDS), and a try within the wait is refused without looking at the
+# password. So strangers get a handful of guesses per account and then one per quarter hour,
+# while the official's own device still logs in with the right password. National codes
+# without an account are counted the same way, so the answers reveal nothing.
 
 _BAD_PASSWORD = _(
-    "National code or password is not correct. Members log in without a password, on the Member tab. "
-    "After %(attempts)s failed attempts an account is locked for %(minutes)s minutes."
+    "National code or password is not correct. Members log in without a password, on the Member tab."
 )
-_LOCKED = _("Too many failed attempts: this account is locked for %(minutes)s minutes. Please try again later.")
+_PASSWORD_WAIT = _(
+    "Too many wrong passwords for this national code. Please try again in %(seconds)s seconds. "
+    "On a device where you have logged in before, you can log in now."
+)
+_LOCKED = _("This account is locked by an administrator for now. Please try again later.")
 
 
 def _bad_password() -> ValidationError:
-    return ValidationError(
-        _BAD_PASSWORD, code="bad_password", params={"attempts": PASSWORD_MAX_FAILURES, "minutes": LOCK_MINUTES}
-    )
+    return ValidationError(_BAD_PASSWORD, code="bad_password")
+
+
+def _password_wait(seconds: int) -> ValidationError:
+    return ValidationError(_PASSWORD_WAIT, code="password_wait", params={"seconds": seconds})
 
 
 def _locked() -> ValidationError:
-    return ValidationError(_LOCKED, code="locked", params={"minutes": LOCK_MINUTES})
+    return ValidationError(_LOCKED, code="locked")
 
 
-def _unknown_national_code_failure(national_code: str) -> ValidationError:
-    """Count failures for a national code without an account exactly as for a real one.
-
-    Otherwise the lock-out message would reveal which national codes have an account.
-    """
-    lock_key, count_key = f"taavon:login-lock:{national_code}", f"taavon:login-failures:{national_code}"
-    if cache.get(lock_key):
-        return _locked()
-    failures = cache.get(count_key, 0) + 1
-    if failures >= PASSWORD_MAX_FAILURES:
-        cache.set(lock_key, True, LOCK_MINUTES * 60)
-        cache.delete(count_key)
-        return _locked()
-    cache.set(count_key, failures, LOCK_MINUTES * 60)
-    return _bad_password()
+def _now() -> float:
+    return time.time()
 
 
-def _record_password_failure(user: User, *, ip=None) -> ValidationError:
-    # Committed at once (no surrounding transaction): the error raised afterwards must not undo it.
-    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-    user.refresh_from_db(fields=["failed_logins", "locked_until"])
-    if user.failed_logins < PASSWORD_MAX_FAILURES:
+def _password_count(national_code: str, device: Device) -> tuple[str, bool]:
+    """The count a wrong password of ``national_code`` from ``device`` goes to, and whether the device is known."""
+    if devices.knows(device, national_code):
+        return f"{national_code}:device:{device.id}", True
+    return f"{national_code}:unknown-devices", False
+
+
+def _seconds_to_wait(count: str) -> int:
+    until = cache.get(f"taavon:password-wait:{count}")
+    return max(0, math.ceil(until - _now())) if until else 0
+
+
+def _password_failure(count: str, user: User | None, *, known: bool, ip=None) -> ValidationError:
+    """Count a wrong password; past the free ones, start the doubling wait (the first wait is audited)."""
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    key, memory = f"taavon:password-failures:{count}", PASSWORD_FAILURES_MEMORY_MINUTES * 60
+    if cache.add(key, 1, memory):
+        failures = 1
+    else:
+        try:
+            failures = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, memory)
+            failures = 1
+        cache.touch(key, memory)
+    if failures <= PASSWORD_FREE_FAILURES:
         return _bad_password()
-    before = snapshot(user, fields=["failed_logins", "locked_until"])
-    user.failed_logins, user.locked_until = 0, timezone.now() + timedelta(minutes=LOCK_MINUTES)
-    user.save(update_fields=["failed_logins", "locked_until"])
-    record(None, "user.lock", user, before=before, after=snapshot(user, fields=["failed_logins", "locked_until"]), ip=ip)
-    logger.warning("Account %s locked after %s failed passwords", user.national_code, PASSWORD_MAX_FAILURES)
-    return _locked()
+    delay = min(2 ** (failures - PASSWORD_FREE_FAILURES), PASSWORD_MAX_DELAY_SECONDS)
+    cache.set(f"taavon:password-wait:{count}", _now() + delay, delay)
+    if failures == PASSWORD_FREE_FAILURES + 1:
+        logger.warning("Passwords for %s slowed down (%s device)", count.split(":")[0], "known" if known else "unknown")
+        if user is not None:
+            after = {"failures": failures, "device": "known" if known else "unknown", "wait_seconds": delay}
+            record(None, "user.login_slow_down", user, after=after, ip=ip)
+    return _password_wait(delay)
 
 
-def check_official_password(*, national_code: str, password: str, ip=None) -> User:
+def lift_password_wait(*, national_code: str) -> None:
+    """Forget the wrong passwords tried for ``national_code`` from unknown devices, and their wait (an administrator's unlock)."""
+    count = f"{national_code}:unknown-devices"
+    cache.delete_many([f"taavon:password-failures:{count}", f"taavon:password-wait:{count}"])
+
+
+def check_official_password(*, national_code: str, password: str, device: Device, ip=None) -> User:
     """The first step of an official's login: the user whose password this is, or a ValidationError.
 
-    Wrong passwords are counted; the fifth in a row locks the account for ``LOCK_MINUTES``.
-    A correct password of a user who is not an official is refused with a pointer to the
-    members' login (only after the password proved who is asking).
+    Wrong passwords slow down the tries of that account from that device (see above); they never
+    lock the account. A correct password of a user who is not an official is refused with a
+    pointer to the members' login (only after the password proved who is asking).
     """
     national_code = clean_national_code(national_code)
+    count, known = _password_count(national_code, device)
+    if wait := _seconds_to_wait(count):
+        raise _password_wait(wait)
     user = User.objects.filter(national_code=national_code).first()
     if user is None:
         NationalCodeBackend().authenticate(None, national_code=national_code, password=password)  # equal time
-        raise _unknown_national_code_failure(national_code)
-    if user.is_locked():
-        raise _locked()
+        raise _password_failure(count, None, known=known, ip=ip)
+    if user.is_locked():  # by an administrator; said only to whoever knows the password
+        if user.check_password(password or ""):
+            raise _locked()
+        raise _password_failure(count, user, known=known, ip=ip)
     if NationalCodeBackend().authenticate(None, national_code=national_code, password=password) is None:
-        raise _record_password_failure(user, ip=ip)
+        raise _password_failure(count, user, known=known, ip=ip)
+    cache.delete(f"taavon:password-failures:{count}")
     if user.failed_logins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
         user.failed_logins, user.locked_until = 0, None
@@ -274,6 +387,8 @@ def _spend_code(national_code: str, purpose: str, hashed_as: str) -> OneTimeCode
     # Used once only, even by two requests racing with the same code.
     if not live.update(used_at=now):
         raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
+    # Proven, so the wait between codes is over: logging in again at once gets a code.
+    cache.delete(f"taavon:{purpose}-code-wait:{national_code}")
     return row
 
 

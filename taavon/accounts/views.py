@@ -1,6 +1,7 @@
 """Login (members: national code + one-time code; officials: password + one-time code),
 logout, the "my account" page and the API token page. Thin: the work is in services."""
 
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -15,16 +16,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from . import selectors, services
+from . import devices, selectors, services
 from .forms import CodeForm, MemberLoginForm, OfficialLoginForm, TokenForm
 from .models import User
 
 PENDING = "taavon_pending_login"
 MEMBER, OFFICIAL = "member", "official"
+logger = logging.getLogger("taavon.accounts")
 
 
 def answers_429(view):
@@ -35,9 +36,45 @@ def answers_429(view):
         try:
             return view(request, *args, **kwargs)
         except Ratelimited as exc:
+            logger.warning("Login forms refused (429) to %s", devices.limit_key(request))
             return import_string(settings.RATELIMIT_VIEW)(request, exc)
 
     return wrapped
+
+
+def with_device(view):
+    """Give the view ``request.taavon_device`` and set the device cookie on its answer when it is new or changed."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.taavon_device = devices.of(request)
+        response = view(request, *args, **kwargs)
+        devices.write(response, request.taavon_device)
+        return response
+
+    return wrapped
+
+
+def _address_rate(group, request) -> str:
+    return settings.LOGIN_POSTS_PER_ADDRESS_RATE
+
+
+def _device_rate(group, request) -> str:
+    return services.LOGIN_POSTS_PER_DEVICE_RATE
+
+
+def _device_key(group, request) -> str:
+    return devices.limit_key(request)
+
+
+# Both login forms count against one budget per device; each form has its own address ceiling.
+per_device = ratelimit(group="taavon.accounts.login-device", key=_device_key, rate=_device_rate, method="POST")
+
+# Refusals that mean "not now": the login page answers 429 with the wait in Retry-After.
+_WAIT_SECONDS = {
+    "password_wait": lambda params: params["seconds"],
+    "code_limit": lambda params: params["minutes"] * 60,
+}
 
 
 def _client_ip(request) -> str | None:
@@ -50,18 +87,6 @@ def _safe_next(request, value: str | None) -> str:
     ):
         return value
     return ""
-
-
-def _limit_code_requests(request, national_code: str) -> None:
-    """At most ``CODE_REQUESTS_RATE`` codes per national code, whoever asks."""
-    if is_ratelimited(
-        request,
-        group="taavon.accounts.code-request",
-        key=lambda group, request: national_code,
-        rate=services.CODE_REQUESTS_RATE,
-        increment=True,
-    ):
-        raise Ratelimited
 
 
 def _pending(request) -> dict | None:
@@ -77,6 +102,10 @@ def _pending(request) -> dict | None:
 
 
 def _start_pending(request, *, mode: str, result: services.CodeRequest, user_id=None, next_url="") -> None:
+    demo_code = result.demo_code
+    earlier = request.session.get(PENDING) or {}
+    if result.already_sent and earlier.get("national_code") == result.national_code:
+        demo_code = earlier.get("demo_code")  # the code already on screen stays there
     request.session[PENDING] = {
         "national_code": result.national_code,
         "mode": mode,
@@ -84,12 +113,14 @@ def _start_pending(request, *, mode: str, result: services.CodeRequest, user_id=
         "next": next_url,
         "started": timezone.now().timestamp(),
         # Only ever set in demo mode: the service gives no clear code otherwise.
-        "demo_code": result.demo_code if settings.TAAVON_DEMO else None,
+        "demo_code": demo_code if settings.TAAVON_DEMO else None,
     }
 
 
+@with_device
 @answers_429
-@ratelimit(group="taavon.accounts.login", key="ip", rate=services.LOGIN_POSTS_PER_IP_RATE, method="POST")
+@ratelimit(group="taavon.accounts.login", key="ip", rate=_address_rate, method="POST")
+@per_device
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     """Step one: national code (members) or national code and password (officials)."""
@@ -100,26 +131,41 @@ def login_view(request):
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     form_class = OfficialLoginForm if mode == OFFICIAL else MemberLoginForm
     form = form_class(request.POST or None)
+    wait = None
     if request.method == "POST" and form.is_valid():
         national_code = form.cleaned_data["national_code"]
         try:
             user = None
             if mode == OFFICIAL:
                 user = services.check_official_password(
-                    national_code=national_code, password=form.cleaned_data["password"], ip=_client_ip(request)
+                    national_code=national_code,
+                    password=form.cleaned_data["password"],
+                    device=request.taavon_device,
+                    ip=_client_ip(request),
                 )
-            _limit_code_requests(request, national_code)
-            result = services.request_login_code(national_code=national_code, user=user)
+            result = services.request_login_code(national_code=national_code, user=user, ip=_client_ip(request))
         except ValidationError as exc:
             form.add_error(None, exc)
+            seconds_of = _WAIT_SECONDS.get(getattr(exc, "code", None) or "")
+            if seconds_of is not None:
+                wait = seconds_of(exc.params)
         else:
             _start_pending(request, mode=mode, result=result, user_id=user.pk if user else None, next_url=next_url)
+            if result.already_sent:
+                messages.info(request, _("The code sent to you a moment ago is still valid: enter it here."))
             return redirect("accounts:code")
-    return render(request, "accounts/login.html", {"form": form, "mode": mode, "next": next_url})
+    response = render(
+        request, "accounts/login.html", {"form": form, "mode": mode, "next": next_url}, status=429 if wait else 200
+    )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
+@with_device
 @answers_429
-@ratelimit(group="taavon.accounts.code", key="ip", rate=services.LOGIN_POSTS_PER_IP_RATE, method="POST")
+@ratelimit(group="taavon.accounts.code", key="ip", rate=_address_rate, method="POST")
+@per_device
 @require_http_methods(["GET", "POST"])
 def code_view(request):
     """Step two: the one-time code sent to the mobile on record (or a new code on request)."""
@@ -129,12 +175,13 @@ def code_view(request):
         return redirect("accounts:login")
     form, resend_errors = CodeForm(), []
     if request.method == "POST" and request.POST.get("action") == "resend":
-        _limit_code_requests(request, pending["national_code"])
         user = None
         if pending["user_id"]:
             user = User.objects.filter(pk=pending["user_id"]).first()
         try:
-            result = services.request_login_code(national_code=pending["national_code"], user=user)
+            result = services.request_login_code(
+                national_code=pending["national_code"], user=user, resend=True, ip=_client_ip(request)
+            )
         except ValidationError as exc:
             resend_errors = exc.messages
         else:
@@ -158,6 +205,8 @@ def code_view(request):
             else:
                 next_url = request.session.pop(PENDING)["next"]
                 login(request, user, backend=services.LOGIN_BACKEND)  # rotates the session key
+                # This device now knows the account: its own wrong passwords count apart from strangers'.
+                request.taavon_device = devices.remember(request.taavon_device, user.national_code)
                 messages.success(request, _("You are logged in."))
                 return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     context = {

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from taavon.accounts import services
 from taavon.accounts.models import ApiToken, OneTimeCode, Role, RoleGrant, User
 from taavon.audit.models import AuditEvent
 from taavon.core.persian import to_persian_digits
@@ -82,6 +83,17 @@ def test_an_administrator_can_unlock_an_account(admin_client):
     locked.refresh_from_db()
     assert locked.locked_until is None
     assert AuditEvent.objects.filter(action="user.unlock", object_id=str(locked.pk)).exists()
+
+
+def test_unlocking_lifts_the_wait_strangers_caused(admin_client, client):
+    official = helpers.user(Role.ANALYST, mobile="09121230000")
+    form = {"mode": "official", "national_code": official.national_code}
+    for _ in range(services.PASSWORD_FREE_FAILURES + 1):
+        client.post(reverse("accounts:login"), {**form, "password": "guess"})
+    assert client.post(reverse("accounts:login"), {**form, "password": helpers.PASSWORD}).status_code == 429
+
+    admin_client.post(reverse("admin:accounts_user_changelist"), {"action": "unlock", "_selected_action": [official.pk]})
+    assert client.post(reverse("accounts:login"), {**form, "password": helpers.PASSWORD}).status_code == 302
 
 
 def test_an_administrator_adds_an_official_typed_in_persian_digits(admin_client):

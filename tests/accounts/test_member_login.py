@@ -236,3 +236,14 @@ def test_the_login_page_offers_member_and_official_tabs(en):
     assert 'data-testid="tab-member"' in page and 'data-testid="tab-official"' in page
     assert 'name="password"' not in page
     assert 'name="password"' in en.get(LOGIN + "?mode=official").content.decode()
+
+
+def test_a_member_who_logs_out_can_log_in_again_at_once(en, sms):
+    person = helpers.person()
+    ask_for_code(en, person.national_code)
+    enter_code(en, sms.last_code(person.mobile))
+    en.post(reverse("accounts:logout"))
+
+    assert ask_for_code(en, person.national_code)["Location"] == CODE  # not "wait a minute"
+    assert len(sms.messages(person.mobile)) == 2
+    assert enter_code(en, sms.last_code(person.mobile)).status_code == 302

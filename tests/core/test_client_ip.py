@@ -30,7 +30,8 @@ def test_the_address_is_the_peer_unless_the_peer_is_our_proxy():
     assert client_ip("garbage", "198.51.100.1", ours) is None
 
 
-def test_rotating_a_forged_forwarded_for_does_not_get_past_the_login_limit(en, sms):
+def test_rotating_a_forged_forwarded_for_does_not_get_past_the_login_limit(en, sms, settings):
+    settings.LOGIN_POSTS_PER_ADDRESS_RATE = "10/m"  # a low ceiling, to reach it quickly
     answers = [
         en.post(
             LOGIN, {"mode": "member", "national_code": helpers.national_code()}, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
