@@ -18,6 +18,7 @@ by ``taavon serve`` alone.
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from daphne.http_protocol import HTTPFactory, WebRequest
@@ -41,7 +42,7 @@ class LimitedWebRequest(WebRequest):
     _received = 0
     _dropped = 0
     _limit = 0
-    _closer = None
+    _closer: Any = None
 
     def gotLength(self, length):
         # The request line is still on the channel: Twisted sets self.path only once the body is in.
@@ -73,11 +74,13 @@ class LimitedWebRequest(WebRequest):
 
     def _refuse(self):
         """Answer 413 on the raw connection and drop what is held of the body; the connection closes after."""
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
 
+        reactor: Any = installed  # daphne's asyncio reactor, installed before any request
         self._refused = True
-        if getattr(self, "content", None) is not None:
-            self.content.close()  # a chunked body read so far, at most the limit
+        held = getattr(self, "content", None)
+        if held is not None:
+            held.close()  # a chunked body read so far, at most the limit
         self.content = io.BytesIO()
         self.channel.persistent = False
         cookies = self.requestHeaders.getRawHeaders(b"Cookie") or []

@@ -98,7 +98,7 @@ class ThreadPoolHTTP:
         limit = body_limits.limit_for(path)
         length = body_limits.declared_length(_header(scope, b"content-length"))
         # A declared length over the limit is refused before a byte of the body is read.
-        body = TOO_LARGE if length is not None and length > limit else await self._read_body(receive, limit)
+        body: Any = TOO_LARGE if length is not None and length > limit else await self._read_body(receive, limit)
         if body is None:
             return  # the client left before sending the whole request
         if body is TOO_LARGE:
