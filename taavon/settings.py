@@ -78,9 +78,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "taavon.core.clientip.TrustedProxyMiddleware",  # first: nothing after it reads a forged address
     "django.middleware.security.SecurityMiddleware",
+    "taavon.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "taavon.core.middleware.LanguageMiddleware",
+    "taavon.core.body_limits.BodyLimitMiddleware",  # before anything reads the body; its page is translated
     "taavon.core.middleware.RejectNulMiddleware",  # after the language: its message is translated
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -203,8 +205,18 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# The most a request body may carry, refused as it arrives (taavon.core.body_limits): path prefix
+# ("*" is one path segment) -> bytes; the longest matching prefix wins, "" is every other route.
+MEMBER_IMPORT_BODY_BYTES = 51 * 1024 * 1024  # the import's 50 MB file (registry.imports.services.MAX_FILE_BYTES) and its form
+REQUEST_BODY_LIMITS = {
+    "": 1024 * 1024,  # every form and JSON body
+    "/cooperatives/*/members/import/": MEMBER_IMPORT_BODY_BYTES,
+    "/api/v1/cooperatives/*/member-imports": MEMBER_IMPORT_BODY_BYTES,
+}
+# Django's own checks agree: no text part of a body may pass the default limit, and an uploaded
+# file past it waits on disk, not in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMITS[""]
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMITS[""]
 
 SMS_BACKEND = env("SMS_BACKEND")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")

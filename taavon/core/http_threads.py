@@ -6,7 +6,8 @@ request handler is asynchronous. It also starts a new thread for every request. 
 benchmark machine that cost about 3 ms per request, twenty times what the middleware and a trivial
 view cost themselves (``docs/PERFORMANCE.md``, "the serving stack alone").
 
-Here the event loop reads the request body, one pool thread runs the request through the
+Here the event loop reads the request body (refusing it with 413 past its route's limit, see
+:mod:`taavon.core.body_limits`; under ``taavon serve`` daphne's request refuses it even earlier), one pool thread runs the request through the
 middleware to the response, and the loop sends the response: one crossing each way. The
 threads are reused, and the pool bounds how many requests use the database at once (set
 ``HTTP_THREADS`` no higher than ``DB_POOL_SIZE``). Streaming responses (exports, the
@@ -22,10 +23,23 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from taavon.core import body_limits
+
 # Request bodies larger than this (member imports) wait on disk, not in memory.
 SPOOL_BYTES = 1024 * 1024
 # A streamed answer leaves in pieces of about this size.
 STREAM_CHUNK_BYTES = 64 * 1024
+
+
+TOO_LARGE = object()  # a body past its route's limit, refused as it arrived
+
+
+def _header(scope: dict, name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower case) in an ASGI scope."""
+    for raw_name, value in scope.get("headers", []):
+        if raw_name.lower() == name:
+            return value
+    return None
 
 
 def wsgi_environ(scope: dict, body) -> dict:
@@ -80,9 +94,19 @@ class ThreadPoolHTTP:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"HTTP only, not {scope['type']!r}")
-        body = await self._read_body(receive)
+        path = scope["path"]
+        limit = body_limits.limit_for(path)
+        length = body_limits.declared_length(_header(scope, b"content-length"))
+        # A declared length over the limit is refused before a byte of the body is read.
+        body: Any = TOO_LARGE if length is not None and length > limit else await self._read_body(receive, limit)
         if body is None:
             return  # the client left before sending the whole request
+        if body is TOO_LARGE:
+            cookie = _header(scope, b"cookie")
+            headers, content = body_limits.raw_answer(path, limit, cookie.decode("latin-1") if cookie else None)
+            await send({"type": "http.response.start", "status": body_limits.STATUS, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
         loop = asyncio.get_running_loop()
         try:
             answer = await loop.run_in_executor(self.pool, self._handle, wsgi_environ(scope, body), loop, send)
@@ -94,14 +118,21 @@ class ThreadPoolHTTP:
             await send({"type": "http.response.body", "body": content})
 
     @staticmethod
-    async def _read_body(receive):
+    async def _read_body(receive, limit: int):
+        """The body in a file; None if the client left, TOO_LARGE as soon as it passes ``limit``."""
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        received = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 body.close()
                 return None
-            body.write(message.get("body", b""))
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                body.close()
+                return TOO_LARGE
+            body.write(chunk)
             if not message.get("more_body", False):
                 body.seek(0)
                 return body

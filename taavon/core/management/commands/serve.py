@@ -45,7 +45,11 @@ class Command(BaseCommand):
         sys.stdout.flush()
         from daphne.cli import CommandLineInterface
 
+        from taavon.core.daphne_limits import LimitedServer
+
+        cli = CommandLineInterface()
+        cli.server_class = LimitedServer  # refuses an over-large body as it arrives, before daphne buffers it
         # No --proxy-headers: daphne would believe X-Forwarded-For from anyone. The client's address
         # is worked out by taavon.core.clientip, from the proxies in TRUSTED_PROXIES only.
-        CommandLineInterface().run(["-b", host, "-p", str(port), "taavon.asgi:application"])
+        cli.run(["-b", host, "-p", str(port), "taavon.asgi:application"])
 
