@@ -6,7 +6,7 @@ browsers with their session. Endpoints call the same services and selectors as t
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.urls import path, register_converter
+from django.urls import URLPattern, path, register_converter
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -27,17 +27,20 @@ from taavon.rules.api import router as rules_router
 register_converter(RowIdConverter, "row_id")
 
 
+def _bounded_ids(url):
+    """``url`` with its ``int`` path ids read as row ids: a number past 64 bits is a 404, not an overflow in the query."""
+    route = str(url.pattern)
+    if not isinstance(url, URLPattern) or "<int:" not in route:
+        return url
+    return path(route.replace("<int:", "<row_id:"), url.callback, url.default_args, url.name)
+
+
 class TaavonApi(NinjaAPI):
     """The API whose OpenAPI document also lists the error answers every operation may give, and
     whose path ids are bounded to what a database row id can be."""
 
     def _get_urls(self):
-        # Routes are written `{int:…}`; a number past 64 bits must be a 404, not an overflow in the query.
-        return [
-            path(str(url.pattern).replace("<int:", "<row_id:"), url.callback, url.default_args, url.name)
-            if "<int:" in str(url.pattern) else url
-            for url in super()._get_urls()
-        ]
+        return [_bounded_ids(url) for url in super()._get_urls()]
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
