@@ -46,3 +46,23 @@ def moment(value):
     if offset is not None and abs(offset) > MAX_UTC_OFFSET:
         raise ValueError(_("The time-zone offset is not a real one: use Tehran time or an offset between -12:00 and +14:00."))
     return parsed
+
+
+# The largest row id a database column holds (a signed 64-bit integer); SQLite refuses a larger
+# number in a query with an OverflowError (a 500).
+MAX_ROW_ID = 2**63 - 1
+
+
+class RowIdConverter:
+    """A URL path id: digits naming a row a database can hold; a larger number matches no route (404)."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ROW_ID:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value) -> str:
+        return str(value)

@@ -104,9 +104,10 @@ def test_bad_identifiers_and_dates_are_refused_with_field_messages(client, home)
         "authorised_capital": 3, "paid_in_capital": 1,
     })
     assert response.status_code == 422
-    problems = {tuple(e["loc"][-1:]): e["msg"] for e in response.json()["detail"]}
-    assert "Legal national ID is not valid." in problems[("national_id",)]
-    assert "Enter a valid Jalali date" in problems[("registration_date",)]
+    assert response.json()["detail"] == "The data is not valid."
+    problems = response.json()["errors"]
+    assert problems["national_id"] == ["Legal national ID is not valid."]
+    assert "Enter a valid Jalali date" in problems["registration_date"][0]
 
 
 def test_officers_edit_their_cooperative_but_not_its_province_and_analysts_not_at_all(client, home, coop):
