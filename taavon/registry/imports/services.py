@@ -61,6 +61,7 @@ from ..models import Cooperative, Gender, ImportBatch, ImportMapping, Membership
 
 __all__ = [
     "COLUMNS",
+    "EXPORT_ONLY_HEADERS",
     "FIELD_CHOICES",
     "IGNORE",
     "MAX_ROWS",
@@ -72,6 +73,7 @@ __all__ = [
     "discard_member_import",
     "error_rows",
     "mapping_problems",
+    "parse_share_price",
     "preview_member_import",
     "read_table",
     "remap_member_import",
@@ -213,10 +215,18 @@ def _header_key(text: object) -> str:
     return normalize(text.replace("_", " ").replace("-", " ").replace("*", " "))
 
 
+#: Headers of columns the member export adds (status, leaving date, verified): an exported
+#: list imported elsewhere has them, and they describe the other cooperative's record.
+EXPORT_ONLY_HEADERS = ("وضعیت", "تاریخ خروج", "تأیید شده")
+#: Columns recognised as never imported: the export's own, and a spreadsheet's row numbers.
+_NOT_IMPORTED = (*EXPORT_ONLY_HEADERS, "ردیف", "شماره ردیف", "row", "row number", "#")
+
 _ALIASES: dict[str, str] = {}
 for _column in COLUMNS:
     for _alias in (_column.header, _column.key, *_column.aliases):
         _ALIASES.setdefault(_header_key(_alias), _column.key)
+for _alias in _NOT_IMPORTED:
+    _ALIASES.setdefault(_header_key(_alias), IGNORE)
 # «سهام (ریال)» loses its brackets in _header_key and reads as «سهام», the rials column; a
 # bracketed count must not.
 _COUNT_HEADER = re.compile(r"\((?:تعداد|count|number)\)", re.IGNORECASE)
@@ -876,6 +886,16 @@ def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str
             },
         )
     return batch
+
+
+def parse_share_price(text: object) -> int | None:
+    """The price of one share typed by an officer (Persian digits, separators), ``None`` when empty."""
+    if not _text(text):
+        return None
+    try:
+        return _parse_whole(text)
+    except (ValueError, TypeError):
+        raise ValidationError({"share_price": [_("Write the price of one share as a whole number of rials.")]}) from None
 
 
 def _mapping_error(message) -> ValidationError:
