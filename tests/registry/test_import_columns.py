@@ -303,3 +303,10 @@ def test_the_api_shows_the_columns_takes_the_mapping_and_refuses_an_unsettled_co
     assert mapped.status_code == 200 and mapped.json()["ready"] is True and mapped.json()["valid_count"] == 3
     assert client.post(f"{base}/{body['id']}/confirm", **auth).json()["imported_count"] == 3
     assert Membership.objects.get(person__national_code=ZEROS).shares_held == 4_000_000
+
+
+def test_a_bracketed_count_is_a_number_of_shares_and_bracketed_rials_are_rials(coop, officer):
+    ImportMapping.objects.create(cooperative=coop, share_price=2_000)
+    file = workbook([*HEADERS, "سهام (تعداد)"], [[helpers.national_code(), "الف", "ب", "1400/01/01", 3]])
+    batch = imports.preview_member_import(coop, file, "m.xlsx", officer)
+    assert batch.valid_rows[0]["shares_held"] == 6_000
