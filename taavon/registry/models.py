@@ -370,6 +370,12 @@ class ImportBatch(models.Model):
     errors = models.JSONField(default=list)
     total_rows = models.PositiveIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
+    # The uploaded bytes, kept while the batch awaits confirmation so that a changed column
+    # mapping is checked against the file itself (number cells and all); emptied afterwards.
+    source = models.BinaryField(null=True, blank=True, editable=False)
+    # The header row and, per column of the file, its header and the field it is read as.
+    layout = models.JSONField(default=dict, blank=True)
+    share_price = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("member import")
@@ -378,3 +384,24 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class ImportMapping(models.Model):
+    """The column mapping an officer last confirmed for a cooperative's member files.
+
+    ``columns`` maps a normalised header to a field key (or ``"ignore"``); ``share_price`` is
+    the price of one share in rials, used when a file gives the number of shares.
+    """
+
+    cooperative = models.OneToOneField(Cooperative, on_delete=models.CASCADE, related_name="import_mapping")
+    columns = models.JSONField(default=dict, blank=True)
+    share_price = models.BigIntegerField(_("price of one share (rials)"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("member import mapping")
+        verbose_name_plural = _("member import mappings")
+
+    def __str__(self):
+        return str(self.cooperative)

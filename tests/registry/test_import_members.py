@@ -130,7 +130,7 @@ def test_the_preview_lists_every_refused_row_with_its_reason_and_writes_nothing(
         4: ["national_code_invalid"],
         5: ["duplicate_in_file"],
         6: ["already_member"],
-        7: ["date_invalid"],
+        7: ["date_month_invalid"],
         8: ["paid_above_held"],
         10: ["required"],
     }
@@ -145,7 +145,7 @@ def test_the_preview_lists_every_refused_row_with_its_reason_and_writes_nothing(
     assert f'<span class="ltr-value">{story["mistyped"]}</span>' in html  # the code as typed, to find the row
     assert "is repeated: it is already on row 2" in html
     assert "is already in this cooperative&#x27;s member register" in html
-    assert "1403/13/01 is not a valid Jalali date" in html
+    assert "1403/13/01 is not a date: there is no month 13 (months run 1 to 12)" in html
     assert "is more than the shares" in html
     assert "First name is empty" in html
     assert "1 person is already in the national register" in html

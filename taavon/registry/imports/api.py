@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from taavon.accounts import auth
 from taavon.accounts.scoping import Action, get_or_404
 
 from ..models import Cooperative, ImportBatch
@@ -32,6 +33,22 @@ class ImportErrorRow(Schema):
     at_confirm: bool
 
 
+class ImportColumnOut(Schema):
+    index: int
+    letter: str
+    header: str
+    field: str
+    field_label: str
+    how: str
+    how_label: str
+    samples: list[str]
+
+
+class ImportMappingIn(Schema):
+    columns: dict[int, str] = {}
+    share_price: int | None = None
+
+
 class ImportBatchOut(Schema):
     id: int
     cooperative_id: int
@@ -42,6 +59,10 @@ class ImportBatchOut(Schema):
     valid_count: int
     error_count: int
     imported_count: int
+    columns: list[ImportColumnOut]
+    share_price: int | None
+    mapping_problems: list[str]
+    ready: bool
     errors: list[ImportErrorRow]
 
 
@@ -56,6 +77,7 @@ def _batch(request, id: int, batch_id: int) -> ImportBatch:
 
 def _out(batch: ImportBatch) -> dict:
     errors = batch.errors or []
+    problems = imports.mapping_problems(batch) if batch.state == ImportBatch.State.PREVIEW else []
     return {
         "id": batch.pk,
         "cooperative_id": batch.cooperative_id,
@@ -66,6 +88,10 @@ def _out(batch: ImportBatch) -> dict:
         "valid_count": len(batch.valid_rows) if batch.state == ImportBatch.State.PREVIEW else batch.imported_count,
         "error_count": len(errors),
         "imported_count": batch.imported_count,
+        "columns": imports.column_rows(batch),
+        "share_price": batch.share_price,
+        "mapping_problems": problems,
+        "ready": batch.state == ImportBatch.State.PREVIEW and not problems,
         "errors": imports.error_rows(errors),
     }
 
@@ -87,6 +113,21 @@ def upload_member_import(request, id: int, file: File[UploadedFile] = None):  # 
 @router.get("/{id}/member-imports/{batch_id}", response=ImportBatchOut, summary="A member import and its refused rows")
 def get_member_import(request, id: int, batch_id: int):
     return _out(_batch(request, id, batch_id))
+
+
+# The batch is reached before the body is read: an outsider learns nothing from a body error.
+@router.put(
+    "/{id}/member-imports/{batch_id}/columns",
+    response=ImportBatchOut,
+    auth=auth.reach(ImportBatch, Action.MANAGE, kwarg="batch_id"),
+    summary="Choose the field of each column",
+)
+def map_member_import(request, id: int, batch_id: int, body: ImportMappingIn):
+    """``columns`` maps a column's index (0 = A) to a field key or ``"ignore"``; columns left out
+    keep their field. ``share_price`` (rials) turns a number of shares into rials. Every row is
+    checked again; ``ready`` tells whether the import can be confirmed."""
+    batch = _batch(request, id, batch_id)
+    return _out(imports.remap_member_import(batch, mapping=body.columns, share_price=body.share_price, user=request.user))
 
 
 @router.post("/{id}/member-imports/{batch_id}/confirm", response=ImportBatchOut, summary="Write a previewed import")

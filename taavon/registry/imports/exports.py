@@ -21,7 +21,7 @@ from taavon.core import spreadsheets
 from taavon.core.jalali import format_jalali
 
 from ..models import Cooperative, Membership, MembershipStatus
-from .services import COLUMNS
+from .services import COLUMNS, EXPORT_ONLY_HEADERS
 
 __all__ = [
     "EXPORT_HEADERS",
@@ -43,10 +43,11 @@ _STATUS_WORDS: dict[str, str] = {
     MembershipStatus.SUSPENDED: "تعلیق",
     MembershipStatus.LEFT: "خارج شده",
 }
-_EXTRA = (("وضعیت", 10), ("تاریخ خروج", 12), ("تأیید شده", 10))
-EXPORT_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS) + tuple(h for h, _ in _EXTRA)
-_WIDTHS = tuple(c.width for c in COLUMNS) + tuple(w for _, w in _EXTRA)
-_AMOUNT_COLUMNS = {i for i, c in enumerate(COLUMNS) if c.key in ("shares_held", "shares_paid")}
+_EXTRA = tuple(zip(EXPORT_ONLY_HEADERS, (10, 12, 10), strict=True))
+_FILE_COLUMNS = tuple(c for c in COLUMNS if c.in_template)  # shares in rials, not their number
+EXPORT_HEADERS: tuple[str, ...] = tuple(c.header for c in _FILE_COLUMNS) + tuple(h for h, _ in _EXTRA)
+_WIDTHS = tuple(c.width for c in _FILE_COLUMNS) + tuple(w for _, w in _EXTRA)
+_AMOUNT_COLUMNS = {i for i, c in enumerate(_FILE_COLUMNS) if c.key in ("shares_held", "shares_paid")}
 
 
 def _jalali(day) -> str:

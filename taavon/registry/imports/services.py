@@ -1,15 +1,22 @@
-"""Member import from a spreadsheet: upload, preview, then confirm or discard.
+"""Member import from a spreadsheet: upload, check the columns and the rows, then confirm or discard.
 
 An officer uploads an Excel workbook (``.xlsx``) or a CSV file (UTF-8, with or without a byte
-order mark, comma-separated) whose first row names the columns in Persian («کد ملی», «نام»,
-…, see :data:`COLUMNS`) or English. Digits may be Persian or ASCII, dates are Jalali
-(``1404/06/14``; Excel date cells are read as the Gregorian dates they are).
+order mark, comma-separated). Its columns are recognised by their header (Persian or English
+synonyms, see :data:`COLUMNS`), by the officer's earlier choice for this cooperative
+(:class:`~taavon.registry.models.ImportMapping`) or, for a header nobody knows, by what the
+column holds (national codes, mobiles, dates, genders). Every column of the file is shown to
+the officer with the field it is read as; a column nothing recognises stays unresolved until the
+officer chooses a field or «ignore», and the import cannot be confirmed before. Digits may be
+Persian or ASCII, dates are Jalali (``1404/06/14``; Excel date cells are read as the Gregorian
+dates they are). Shares come in rials, or as a number of shares times the price of one share.
 
 :func:`preview_member_import` parses and checks every row and keeps the result in an
-:class:`~taavon.registry.models.ImportBatch`: the valid rows, and every bad row with its row
-number and reasons. It writes nothing to the register. :func:`confirm_member_import` checks the
-valid rows again (someone may have added a member meanwhile) and writes people and memberships
-in one transaction; :func:`discard_member_import` drops the batch.
+:class:`~taavon.registry.models.ImportBatch`: the file, its column layout, the valid rows, and
+every bad row with its row number and reasons. It writes nothing to the register.
+:func:`remap_member_import` applies the officer's column choices and checks the rows again.
+:func:`confirm_member_import` checks the valid rows again (someone may have added a member
+meanwhile), writes people and memberships in one transaction and remembers the mapping;
+:func:`discard_member_import` drops the batch.
 
 Reasons are stored as codes with parameters (see :data:`REASONS`) and turned into text in the
 reader's language by :func:`describe`, so a batch reads correctly in Persian and English.
@@ -22,8 +29,10 @@ import datetime
 import functools
 import io
 import re
+import statistics
+import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,24 +46,37 @@ from taavon import rules
 from taavon.accounts.scoping import Action, Actor, authenticated_user, can
 from taavon.audit.services import record
 from taavon.core.identifiers import clean_mobile, clean_national_code
-from taavon.core.jalali import parse_jalali
-from taavon.core.persian import normalize, normalize_for_display, to_ascii_digits
+from taavon.core.jalali import (
+    GREGORIAN_YEAR_THRESHOLD,
+    MONTH_NAMES_EN,
+    MONTH_NAMES_FA,
+    days_in_jalali_month,
+    parse_jalali,
+)
+from taavon.core.persian import language_uses_persian_digits, normalize, normalize_for_display, to_ascii_digits
 from taavon.core.templatetags.taavon_format import fadigits, money
 
 from .. import rules_checks
-from ..models import Cooperative, Gender, ImportBatch, Membership, MembershipStatus, Person
+from ..models import Cooperative, Gender, ImportBatch, ImportMapping, Membership, MembershipStatus, Person
 
 __all__ = [
     "COLUMNS",
+    "EXPORT_ONLY_HEADERS",
+    "FIELD_CHOICES",
+    "IGNORE",
     "MAX_ROWS",
     "REASONS",
     "Column",
+    "column_rows",
     "confirm_member_import",
     "describe",
     "discard_member_import",
     "error_rows",
+    "mapping_problems",
+    "parse_share_price",
     "preview_member_import",
     "read_table",
+    "remap_member_import",
     "template_workbook",
 ]
 
@@ -64,6 +86,12 @@ MAX_ROWS = 200_000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Rows written per INSERT, and values per ``IN (...)`` lookup.
 CHUNK = 1000
+#: Rows looked at to guess what a column with an unknown header holds.
+SAMPLE_ROWS = 50
+#: The share of a column's sample that must look alike before its content names it.
+GUESS_SHARE = 0.8
+#: The field key of a column the officer chose to leave out.
+IGNORE = "ignore"
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,7 @@ class Column:
     required: bool = False
     hint: Any = ""
     width: int = 16
+    in_template: bool = True
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -112,8 +141,13 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "shares_held", "سهام", _("Shares (rials)"),
-        ("shares", "shares held", "shares_held", "share capital", "مبلغ سهام", "سرمایه"),
+        ("shares", "shares held", "shares_held", "share capital", "مبلغ سهام", "سرمایه", "سهام ریال", "shares rials"),
         hint=_("whole rials; empty means 0"), width=16,
+    ),
+    Column(
+        "share_count", "تعداد سهام", _("Number of shares"),
+        ("number of shares", "share count", "shares count", "no of shares", "تعداد سهم", "share_count"),
+        hint=_("instead of rials: a whole number, times the price of one share"), width=10, in_template=False,
     ),
     Column(
         "shares_paid", "مبلغ پرداختی", _("Amount paid (rials)"),
@@ -122,9 +156,22 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+#: What an officer may choose for a column of the file: a field, or to leave it out.
+FIELD_CHOICES: tuple[tuple[str, Any], ...] = (*((c.key, c.label) for c in COLUMNS), (IGNORE, _("Ignore")))
+_CHOICE_KEYS = frozenset(key for key, _label in FIELD_CHOICES)
+
+#: How a column's field was decided, as shown beside it.
+HOW_LABELS = {
+    "header": _("recognised by its header"),
+    "remembered": _("as chosen last time"),
+    "content": _("guessed from its content: check it"),
+    "officer": _("your choice"),
+    "unknown": _("not recognised: choose"),
+}
 
 #: Why a row cannot be imported. Parameters named ``column`` hold a column key; ``rule`` holds
-#: a rules key (cited in full); other numbers are shown with the reader's digits.
+#: a rules key (cited in full); ``month_name`` a month number shown by name; other numbers are
+#: shown with the reader's digits.
 REASONS = {
     "required": _("%(column)s is empty."),
     "too_long": _("%(column)s is longer than %(max)s characters."),
@@ -132,9 +179,17 @@ REASONS = {
     "mobile_invalid": _("Mobile number %(value)s is not valid, e.g. 09121234567."),
     "gender_invalid": _("Gender %(value)s is not understood: write female or male."),
     "date_invalid": _("%(column)s %(value)s is not a valid Jalali date, e.g. 1404/06/14."),
+    "date_month_invalid": _("%(column)s %(value)s is not a date: there is no month %(month)s (months run 1 to 12)."),
+    "date_day_invalid": _("%(column)s %(value)s is not a date: %(month_name)s %(year)s has %(days)s days."),
     "date_in_future": _("%(column)s %(value)s is in the future."),
     "joined_before_birth": _("The membership date is before the birth date."),
     "number_invalid": _("%(column)s %(value)s is not a whole number of rials."),
+    "count_invalid": _("%(column)s %(value)s is not a whole number of shares."),
+    "amount_negative": _("%(column)s %(value)s is negative: the amount cannot be below zero."),
+    "shares_mismatch": _("The shares (%(held)s rials) do not match %(count)s shares at %(price)s rials each."),
+    "paid_without_shares": _(
+        "The amount paid is %(paid)s rials but no column gives the shares: choose the shares column above."
+    ),
     "paid_above_held": _("The amount paid (%(paid)s rials) is more than the shares (%(held)s rials)."),
     "duplicate_in_file": _("National code %(value)s is repeated: it is already on row %(first_row)s."),
     "duplicate_membership_number": _("Membership number %(value)s is repeated: it is already on row %(first_row)s."),
@@ -160,17 +215,28 @@ def _header_key(text: object) -> str:
     return normalize(text.replace("_", " ").replace("-", " ").replace("*", " "))
 
 
+#: Headers of columns the member export adds (status, leaving date, verified): an exported
+#: list imported elsewhere has them, and they describe the other cooperative's record.
+EXPORT_ONLY_HEADERS = ("وضعیت", "تاریخ خروج", "تأیید شده")
+#: Columns recognised as never imported: the export's own, and a spreadsheet's row numbers.
+_NOT_IMPORTED = (*EXPORT_ONLY_HEADERS, "ردیف", "شماره ردیف", "row", "row number", "#")
+
 _ALIASES: dict[str, str] = {}
 for _column in COLUMNS:
     for _alias in (_column.header, _column.key, *_column.aliases):
         _ALIASES.setdefault(_header_key(_alias), _column.key)
+for _alias in _NOT_IMPORTED:
+    _ALIASES.setdefault(_header_key(_alias), IGNORE)
+# «سهام (ریال)» loses its brackets in _header_key and reads as «سهام», the rials column; a
+# bracketed count must not.
+_COUNT_HEADER = re.compile(r"\((?:تعداد|count|number)\)", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------ reading
 
 
-def _file_error(message) -> ValidationError:
-    return ValidationError(message, code="file")
+def _file_error(message, code: str = "file") -> ValidationError:
+    return ValidationError(message, code=code)
 
 
 def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
@@ -187,7 +253,31 @@ def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
         workbook.close()
 
 
-def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 text without a byte order mark: Persian or Latin letters leave a NUL in every other byte."""
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.3
+
+
+def _is_binary(text: str) -> bool:
+    controls = sum(1 for ch in text[:20_000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f")
+    return controls > 0 and controls >= len(text[:20_000]) / 200
+
+
+def _decode_csv(data: bytes) -> str:
+    """The text of a CSV file; an encoding or binary error names what the file is instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data[:2000]):
+        raise _file_error(
+            _("The file is in UTF-16 (Excel’s “Unicode text”), not UTF-8: save it as “CSV UTF-8” and upload it again."),
+            code="encoding",
+        )
+    if b"\x00" in data[:65536]:
+        raise _file_error(
+            _("The file named .csv is not a text file: save the sheet as “CSV UTF-8” or upload the .xlsx workbook."),
+            code="encoding",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -195,13 +285,20 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
         try:
             text = data.decode("cp1256")
         except UnicodeDecodeError as exc:
-            raise _file_error(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from exc
-    yield from csv.reader(io.StringIO(text, newline=""))
+            raise _file_error(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”."), code="encoding") from exc
+    if _is_binary(text):
+        raise _file_error(
+            _("The file named .csv is not a text file: save the sheet as “CSV UTF-8” or upload the .xlsx workbook."),
+            code="encoding",
+        )
+    return text
 
 
-def read_table(uploaded_file, filename: str) -> Iterator[Sequence[Any]]:
-    """The rows of the first sheet of an ``.xlsx`` workbook or a ``.csv`` file, as tuples of cells."""
-    name = (filename or "").lower()
+def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
+    yield from csv.reader(io.StringIO(_decode_csv(data), newline=""))
+
+
+def _read_upload(uploaded_file) -> bytes:
     if (getattr(uploaded_file, "size", None) or 0) > MAX_FILE_BYTES:
         raise _file_error(
             _("The file is larger than %(size)s MB: split it into smaller files.") % {"size": fadigits(MAX_FILE_BYTES >> 20)}
@@ -210,27 +307,84 @@ def read_table(uploaded_file, filename: str) -> Iterator[Sequence[Any]]:
     data = uploaded_file.read()
     if not data:
         raise _file_error(_("The file is empty."))
+    return bytes(data)
+
+
+def _rows_of(data: bytes, filename: str) -> Iterator[Sequence[Any]]:
+    name = (filename or "").lower()
+    if data[:4] == b"PK\x03\x04":  # a workbook, whatever its name says (an .xlsx renamed .csv)
+        return _xlsx_rows(data)
     if name.endswith((".csv", ".txt")):
         return _csv_rows(data)
-    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+    if name.endswith((".xlsx", ".xlsm")):
         return _xlsx_rows(data)
     if name.endswith(".xls"):
         raise _file_error(_("Old Excel files (.xls) are not supported: save the file as .xlsx."))
     raise _file_error(_("Upload an Excel workbook (.xlsx) or a CSV file."))
 
 
+def read_table(uploaded_file, filename: str) -> Iterator[Sequence[Any]]:
+    """The rows of the first sheet of an ``.xlsx`` workbook or a ``.csv`` file, as tuples of cells."""
+    return _rows_of(_read_upload(uploaded_file), filename)
+
+
 def _is_blank(cells: Iterable) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _header_map(cells: Sequence[Any]) -> dict[int, str]:
-    """Column index → column key, for the cells of a header row (unknown headers are ignored)."""
-    found: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        key = _ALIASES.get(_header_key(cell))
-        if key and key not in found.values():
-            found[index] = key
-    return found
+def _field_of_header(cell: object, remembered: Mapping[str, str]) -> tuple[str, str]:
+    """(field key, how) for a header cell: the officer's earlier choice, else a synonym; ``("", "unknown")``."""
+    key = _header_key(cell)
+    if not key:
+        return "", "unknown"
+    if remembered.get(key) in _CHOICE_KEYS:
+        return remembered[key], "remembered"
+    if _COUNT_HEADER.search(str(cell)):
+        return "share_count", "header"
+    if key in _ALIASES:
+        return _ALIASES[key], "header"
+    return "", "unknown"
+
+
+@dataclass
+class _Table:
+    header_row: int
+    header: list[Any]
+    rows: list[tuple[int, Sequence[Any]]]
+
+
+def _lines(data: bytes, filename: str) -> list[tuple[int, Sequence[Any]]]:
+    """The file's non-blank rows with their row numbers."""
+    lines: list[tuple[int, Sequence[Any]]] = []
+    for number, cells in enumerate(_rows_of(data, filename), start=1):
+        if _is_blank(cells):
+            continue
+        if len(lines) > MAX_ROWS + 5:
+            raise _file_error(
+                _("The file has more than %(max)s rows: split it into smaller files.") % {"max": fadigits(MAX_ROWS)}
+            )
+        lines.append((number, tuple(cells)))
+    return lines
+
+
+def _load_table(data: bytes, filename: str, remembered: Mapping[str, str]) -> _Table:
+    """The header row (among the first five lines, titles may sit above it) and the rows below it."""
+    lines = _lines(data, filename)
+    if not lines:
+        raise _file_error(_("No header row with a «کد ملی» (national code) column was found in the first rows."))
+    for position, (number, cells) in enumerate(lines[:5]):
+        if any(_field_of_header(cell, remembered)[0] == "national_code" for cell in cells):
+            return _Table(number, list(cells), lines[position + 1 :])
+    # No header names the national code; the column's content may still show it.
+    number, cells = lines[0]
+    return _Table(number, list(cells), lines[1:])
+
+
+def _table_at(data: bytes, filename: str, header_row: int) -> _Table:
+    """The table of a file whose header row is already known."""
+    lines = _lines(data, filename)
+    header = next((list(cells) for number, cells in lines if number == header_row), [])
+    return _Table(header_row, header, [(n, cells) for n, cells in lines if n > header_row])
 
 
 # ------------------------------------------------------------------------------ cells
@@ -248,17 +402,31 @@ def _text(value: object) -> str:
     return normalize_for_display(value)
 
 
+def _national_code_text(value: object) -> str:
+    """The code as text; a number cell lost its leading zeros, and a national code has 10 digits."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            return _text(value)
+        digits = str(int(value))
+        return digits.zfill(10) if 0 < len(digits) < 10 and digits.isdigit() else digits
+    return _text(value)
+
+
 def _reason(code: str, column: str | None = None, **params) -> dict:
     return {"code": code, "column": column, "params": {k: v for k, v in params.items() if v is not None}}
+
+
+def _date_digits(text: str) -> str:
+    text = to_ascii_digits(text).strip()
+    if re.fullmatch(r"\d{8}", text):  # 14040614, as a number cell
+        text = f"{text[:4]}/{text[4:6]}/{text[6:]}"
+    return text
 
 
 @functools.lru_cache(maxsize=100_000)
 def _date_from_text(text: str) -> datetime.date:
     """Cached: a member list repeats the same few membership dates thousands of times."""
-    text = to_ascii_digits(text).strip()
-    if re.fullmatch(r"\d{8}", text):  # 14040614, as a number cell
-        text = f"{text[:4]}/{text[4:6]}/{text[6:]}"
-    return parse_jalali(text)
+    return parse_jalali(_date_digits(text))
 
 
 def _parse_date(value: object) -> datetime.date:
@@ -269,27 +437,48 @@ def _parse_date(value: object) -> datetime.date:
     return _date_from_text(_text(value))
 
 
-def _parse_amount(value: object) -> int:
+_DATE_PARTS = re.compile(r"(\d{4})\s*([/\-.])\s*(\d{1,2})\s*\2\s*(\d{1,2})", re.ASCII)
+
+
+def _date_reason(key: str, raw: object) -> dict:
+    """Why a date cell is not a date: the month, the month's length, or the form."""
+    shown = _text(raw)
+    match = _DATE_PARTS.fullmatch(_date_digits(shown))
+    if match and int(match[1]) <= GREGORIAN_YEAR_THRESHOLD:
+        year, month, day = int(match[1]), int(match[3]), int(match[4])
+        if not 1 <= month <= 12:
+            return _reason("date_month_invalid", key, value=shown, month=month)
+        days = days_in_jalali_month(year, month)
+        if not 1 <= day <= days:
+            return _reason("date_day_invalid", key, value=shown, month_name=month, year=year, days=days)
+    return _reason("date_invalid", key, value=shown)
+
+
+def _parse_whole(value: object) -> int:
+    """A whole number in a cell (thousands separators, Persian digits, a minus sign allowed)."""
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, int):
-        amount = value
-    elif isinstance(value, float):
+        return value
+    if isinstance(value, float):
         if not value.is_integer():
             raise ValueError
-        amount = int(value)
-    else:
-        text = re.sub(r"[\s,\u066c\u060c']", "", to_ascii_digits(value))
-        if not re.fullmatch(r"\d+", text):
-            raise ValueError
-        amount = int(text)
-    if amount < 0:
+        return int(value)
+    text = re.sub(r"[\s,\u066c\u060c'\u200e\u200f]", "", to_ascii_digits(value)).replace("\u2212", "-")
+    if not re.fullmatch(r"-?\d+", text):
         raise ValueError
-    return amount
+    return int(text)
 
 
-def _parse_row(cells: dict[str, object], today: datetime.date) -> tuple[dict, list[dict]]:
-    """One row's values, cleaned, and the reasons it cannot be imported (empty when it can)."""
+def _parse_row(
+    cells: dict[str, object],
+    today: datetime.date,
+    share_price: int | None = None,
+    mapped: Iterable[str] | None = None,
+) -> tuple[dict, list[dict]]:
+    """One row's values, cleaned, and the reasons it cannot be imported (empty when it can).
+
+    ``mapped`` names the fields the file has a column for (default: those in ``cells``)."""
     reasons: list[dict] = []
     row: dict[str, Any] = {}
 
@@ -297,7 +486,7 @@ def _parse_row(cells: dict[str, object], today: datetime.date) -> tuple[dict, li
         if column.required and not _text(cells.get(column.key)):
             reasons.append(_reason("required", column.key))
 
-    raw_code = _text(cells.get("national_code"))
+    raw_code = _national_code_text(cells.get("national_code"))
     row["national_code"] = ""
     if raw_code:
         try:
@@ -340,7 +529,7 @@ def _parse_row(cells: dict[str, object], today: datetime.date) -> tuple[dict, li
         try:
             day = _parse_date(raw)
         except (ValueError, OverflowError):
-            reasons.append(_reason("date_invalid", key, value=_text(raw)))
+            reasons.append(_date_reason(key, raw))
             continue
         if day > today:
             reasons.append(_reason("date_in_future", key, value=_text(raw)))
@@ -351,25 +540,173 @@ def _parse_row(cells: dict[str, object], today: datetime.date) -> tuple[dict, li
     row["birth_date"] = dates["birth_date"].isoformat() if dates["birth_date"] else None
     row["joined_on"] = dates["joined_on"].isoformat() if dates["joined_on"] else None
 
-    amounts: dict[str, int | None] = {}
-    for key in ("shares_held", "shares_paid"):
+    numbers: dict[str, int | None] = {}
+    for key in ("shares_held", "share_count", "shares_paid"):
         raw = cells.get(key)
+        numbers[key] = None
         if not _text(raw):
-            amounts[key] = 0
             continue
         try:
-            amounts[key] = _parse_amount(raw)
+            number = _parse_whole(raw)
         except (ValueError, TypeError):
-            amounts[key] = None
-            reasons.append(_reason("number_invalid", key, value=_text(raw)))
-    if amounts["shares_held"] is not None and amounts["shares_paid"] is not None:
-        if amounts["shares_paid"] > amounts["shares_held"]:
-            reasons.append(
-                _reason("paid_above_held", "shares_paid", paid=amounts["shares_paid"], held=amounts["shares_held"])
-            )
-    row["shares_held"] = amounts["shares_held"] or 0
-    row["shares_paid"] = amounts["shares_paid"] or 0
+            reasons.append(_reason("count_invalid" if key == "share_count" else "number_invalid", key, value=_text(raw)))
+            continue
+        if number < 0:
+            reasons.append(_reason("amount_negative", key, value=_text(raw)))
+            continue
+        numbers[key] = number
+    held, count, paid = numbers["shares_held"], numbers["share_count"], numbers["shares_paid"]
+    from_count = count * share_price if count is not None and share_price else None
+    if held is not None and from_count is not None and held != from_count:
+        reasons.append(_reason("shares_mismatch", "shares_held", held=held, count=count, price=share_price))
+    if held is None:
+        held = from_count
+    has_shares = bool({"shares_held", "share_count"} & set(cells if mapped is None else mapped))
+    if paid and not has_shares:
+        reasons.append(_reason("paid_without_shares", "shares_paid", paid=paid))
+    elif paid is not None and held is not None and paid > held:
+        reasons.append(_reason("paid_above_held", "shares_paid", paid=paid, held=held))
+    row["shares_held"] = held or 0
+    row["shares_paid"] = paid or 0
     return row, reasons
+
+
+# ------------------------------------------------------------------------------ columns
+
+
+def _guess(values: list[object]) -> str:
+    """The field a column's sample values look like, or ``""`` (``"date"`` for a date of either kind)."""
+    if not values:
+        return ""
+    enough = max(1, int(len(values) * GUESS_SHARE + 0.999))
+
+    def share(test) -> bool:
+        hits = 0
+        for value in values:
+            try:
+                if test(value) is not False:
+                    hits += 1
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                pass
+        return hits >= enough
+
+    if share(lambda v: clean_national_code(_national_code_text(v))):
+        return "national_code"
+    if share(lambda v: clean_mobile(_text(v))):
+        return "mobile"
+    if share(lambda v: isinstance(v, datetime.date) or ("/" in _text(v) and _parse_date(v))):
+        return "date"
+    if share(lambda v: _gender_key(_text(v)) in _GENDERS):
+        return "gender"
+    return ""
+
+
+def _median_day(values: list[object]) -> datetime.date:
+    days = []
+    for value in values:
+        try:
+            days.append(_parse_date(value))
+        except (ValueError, TypeError, OverflowError):
+            continue
+    return statistics.median_low(days) if days else datetime.date.max
+
+
+def _detect_columns(table: _Table, remembered: Mapping[str, str]) -> list[dict]:
+    """Every column of the file that has a header or data, with the field it is read as and how."""
+    sample = [cells for _number, cells in table.rows[:SAMPLE_ROWS]]
+    width = max([len(table.header), *(len(cells) for cells in sample)])
+    columns: list[dict] = []
+    values_of: dict[int, list[object]] = {}
+    taken: set[str] = set()
+    for index in range(width):
+        head = table.header[index] if index < len(table.header) else None
+        values = [cells[index] for cells in sample if index < len(cells) and _text(cells[index])]
+        if not _text(head) and not values:
+            continue  # an empty column: nothing to report
+        key, how = _field_of_header(head, remembered)
+        if key != IGNORE and key in taken:
+            key, how = "", "unknown"  # a second column of the same field: the officer decides
+        if key and key != IGNORE:
+            taken.add(key)
+        values_of[index] = values
+        columns.append({
+            "index": index,
+            "header": _text(head)[:100],
+            "key": key,
+            "how": how,
+            "samples": [_national_code_text(v)[:40] for v in values[:3]],
+        })
+    dated: list[dict] = []
+    for column in columns:
+        if column["key"]:
+            continue
+        guess = _guess(values_of[column["index"]])
+        if guess == "date":
+            dated.append(column)
+        elif guess and guess not in taken:
+            column.update(key=guess, how="content")
+            taken.add(guess)
+    # Of two date columns the earlier dates are births; a lone one is the membership date.
+    free = [k for k in ("birth_date", "joined_on") if k not in taken]
+    dated.sort(key=lambda c: _median_day(values_of[c["index"]]))
+    pairs: list[tuple[dict, str]] = []
+    if dated and free == ["birth_date"]:
+        pairs = [(dated[0], "birth_date")]
+    elif dated and (free == ["joined_on"] or (free and len(dated) == 1)):
+        pairs = [(dated[-1], "joined_on")]
+    elif dated and free:
+        pairs = [(dated[0], "birth_date"), (dated[-1], "joined_on")]
+    for column, key in pairs:
+        column.update(key=key, how="content")
+    return columns
+
+
+def _chosen(columns: Iterable[dict]) -> dict[int, str]:
+    return {c["index"]: c["key"] for c in columns if c["key"] and c["key"] != IGNORE}
+
+
+def mapping_problems(batch: ImportBatch) -> list[str]:
+    """What stops the batch's column mapping from being used, in the reader's language (empty when ready)."""
+    columns = (batch.layout or {}).get("columns")
+    if not columns:
+        return []  # a batch from before the mapping step: its rows were read by header alone
+    problems = []
+    for column in columns:
+        if not column["key"]:
+            problems.append(
+                gettext("Choose what column %(column)s («%(header)s») holds, or choose “Ignore”.")
+                % {"column": _letter(column["index"]), "header": column["header"] or "—"}
+            )
+    chosen = set(_chosen(columns).values())
+    missing = [str(c.label) for c in COLUMNS if c.required and c.key not in chosen]
+    if missing:
+        problems.append(gettext("No column is chosen for: %(fields)s.") % {"fields": "، ".join(missing)})
+    if "share_count" in chosen and not batch.share_price:
+        problems.append(gettext("Enter the price of one share: the file gives the number of shares."))
+    return problems
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def column_rows(batch: ImportBatch) -> list[dict]:
+    """The batch's columns ready for a page or the API: letter, header, field, how, samples."""
+    return [
+        {
+            "index": c["index"],
+            "letter": _letter(c["index"]),
+            "header": c["header"],
+            "field": c["key"],
+            "field_label": str(dict(FIELD_CHOICES).get(c["key"], "")),
+            "how": c["how"],
+            "how_label": str(HOW_LABELS.get(c["how"], "")),
+            "samples": c.get("samples", []),
+        }
+        for c in (batch.layout or {}).get("columns", [])
+    ]
 
 
 # ------------------------------------------------------------------------------ checks
@@ -446,45 +783,26 @@ def _require_manage(user: Actor, cooperative: Cooperative) -> None:
 # ------------------------------------------------------------------------------ services
 
 
-def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str, user: Actor) -> ImportBatch:
-    """Parse and check every row of ``uploaded_file``; keep the outcome in a new batch.
+def _remembered(cooperative: Cooperative) -> tuple[dict[str, str], int | None]:
+    mapping = ImportMapping.objects.filter(cooperative=cooperative).first()
+    return (dict(mapping.columns), mapping.share_price) if mapping else ({}, None)
 
-    Writes nothing to the register. Raises ``ValidationError`` for a file that cannot be used
-    at all (unreadable, empty, too long, required columns missing) and ``PermissionDenied``
-    when ``user`` may not manage ``cooperative``.
-    """
-    _require_manage(user, cooperative)
-    rows_in = read_table(uploaded_file, filename)
-    header: dict[int, str] | None = None
+
+def _check_rows(cooperative: Cooperative, table: _Table, columns: list[dict], share_price: int | None):
+    """Parse and check every row: the valid rows and the refused ones with their reasons."""
+    chosen = _chosen(columns)
+    mapped = frozenset(chosen.values())
     today = timezone.localdate()
     parsed: list[tuple[dict, list[dict]]] = []
-    for number, cells in enumerate(rows_in, start=1):
-        if _is_blank(cells):
-            continue
-        if header is None:
-            header = _header_map(cells)
-            if "national_code" not in header.values():
-                if number >= 5:
-                    break
-                header = None  # a title line above the header: keep looking
-            continue
+    for number, cells in table.rows:
         if len(parsed) >= MAX_ROWS:
             raise _file_error(
                 _("The file has more than %(max)s rows: split it into smaller files.") % {"max": fadigits(MAX_ROWS)}
             )
-        values = {key: cells[index] for index, key in header.items() if index < len(cells)}
-        row, reasons = _parse_row(values, today)
+        values = {key: cells[index] for index, key in chosen.items() if index < len(cells)}
+        row, reasons = _parse_row(values, today, share_price, mapped)
         row["row"] = number
         parsed.append((row, reasons))
-    if header is None:
-        raise _file_error(_("No header row with a «کد ملی» (national code) column was found in the first rows."))
-    missing = [c for c in COLUMNS if c.required and c.key not in header.values()]
-    if missing:
-        raise _file_error(
-            _("Required columns are missing: %(columns)s.") % {"columns": "، ".join(c.header for c in missing)}
-        )
-    if not parsed:
-        raise _file_error(_("The file has a header row but no members."))
 
     first_seen: dict[str, int] = {}
     first_number: dict[str, int] = {}
@@ -518,6 +836,35 @@ def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str
         else:
             row["person_exists"] = row["national_code"] in known_people
             valid_rows.append(row)
+    return valid_rows, errors, len(parsed)
+
+
+def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str, user: Actor) -> ImportBatch:
+    """Read the file's columns, parse and check every row; keep the outcome in a new batch.
+
+    Writes nothing to the register. Columns come from the cooperative's remembered mapping,
+    header synonyms, then content; a column none of them names is kept unresolved for the
+    officer (see :func:`mapping_problems`). Raises ``ValidationError`` for a file that cannot be
+    used at all (unreadable, wrong encoding, empty, too long, no national code column, required
+    columns missing with no other column to choose) and ``PermissionDenied`` when ``user`` may
+    not manage ``cooperative``.
+    """
+    _require_manage(user, cooperative)
+    data = _read_upload(uploaded_file)
+    remembered, share_price = _remembered(cooperative)
+    table = _load_table(data, filename, remembered)
+    columns = _detect_columns(table, remembered)
+    chosen = set(_chosen(columns).values())
+    if "national_code" not in chosen:
+        raise _file_error(_("No header row with a «کد ملی» (national code) column was found in the first rows."))
+    missing = [c for c in COLUMNS if c.required and c.key not in chosen]
+    if missing and all(c["key"] for c in columns):
+        raise _file_error(
+            _("Required columns are missing: %(columns)s.") % {"columns": "، ".join(c.header for c in missing)}
+        )
+    if not table.rows:
+        raise _file_error(_("The file has a header row but no members."))
+    valid_rows, errors, total = _check_rows(cooperative, table, columns, share_price)
 
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -526,13 +873,97 @@ def preview_member_import(cooperative: Cooperative, uploaded_file, filename: str
             filename=(filename or "")[:255],
             valid_rows=valid_rows,
             errors=errors,
-            total_rows=len(parsed),
+            total_rows=total,
+            source=data,
+            layout={"header_row": table.header_row, "columns": columns},
+            share_price=share_price,
         )
         record(
             user, "member_import.preview", batch,
-            after={"filename": batch.filename, "rows": len(parsed), "valid": len(valid_rows), "errors": len(errors)},
+            after={
+                "filename": batch.filename, "rows": total, "valid": len(valid_rows), "errors": len(errors),
+                "columns": {c["header"] or _letter(c["index"]): c["key"] for c in columns},
+            },
         )
     return batch
+
+
+def parse_share_price(text: object) -> int | None:
+    """The price of one share typed by an officer (Persian digits, separators), ``None`` when empty."""
+    if not _text(text):
+        return None
+    try:
+        return _parse_whole(text)
+    except (ValueError, TypeError):
+        raise ValidationError({"share_price": [_("Write the price of one share as a whole number of rials.")]}) from None
+
+
+def _mapping_error(message) -> ValidationError:
+    return ValidationError({"mapping": [message]})
+
+
+def remap_member_import(
+    batch: ImportBatch, *, mapping: Mapping[int, str], share_price: int | None, user: Actor
+) -> ImportBatch:
+    """Read the batch's file again with the officer's choice of field per column (index → key
+    or ``"ignore"``; columns not named keep theirs) and ``share_price``, and check every row again.
+
+    Writes nothing to the register. Raises ``ValidationError`` (field ``mapping`` or
+    ``share_price``) for an unknown field or column, a field chosen twice, a price below one
+    rial, or a batch no longer awaiting confirmation.
+    """
+    _require_manage(user, batch.cooperative)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("cooperative").get(pk=batch.pk)
+        if batch.state != ImportBatch.State.PREVIEW:
+            raise ValidationError(_("This import was already confirmed or discarded."), code="import_closed")
+        layout = batch.layout or {}
+        if not layout.get("columns") or batch.source is None:
+            raise ValidationError(_("This import was checked before columns could be chosen: upload the file again."))
+        if share_price is not None and share_price < 1:
+            raise ValidationError({"share_price": [_("The price of one share must be at least one rial.")]})
+        columns = [dict(c) for c in layout["columns"]]
+        by_index = {c["index"]: c for c in columns}
+        for index, key in mapping.items():
+            if index not in by_index:
+                raise _mapping_error(_("The file has no column %(column)s.") % {"column": fadigits(index)})
+            if key not in _CHOICE_KEYS:
+                raise _mapping_error(_("“%(field)s” is not a field of the member file.") % {"field": key})
+            if by_index[index]["key"] != key or by_index[index]["how"] == "unknown":
+                by_index[index].update(key=key, how="officer")
+        counts: dict[str, int] = {}
+        for key in _chosen(columns).values():
+            counts[key] = counts.get(key, 0) + 1
+        twice = [str(COLUMN_BY_KEY[k].label) for k, n in counts.items() if n > 1]
+        if twice:
+            raise _mapping_error(
+                _("Each field may be chosen for one column only: %(fields)s.") % {"fields": "، ".join(twice)}
+            )
+        table = _table_at(bytes(batch.source), batch.filename, layout["header_row"])
+        valid_rows, errors, total = _check_rows(batch.cooperative, table, columns, share_price)
+        batch.layout = {**layout, "columns": columns}
+        batch.share_price = share_price
+        batch.valid_rows, batch.errors, batch.total_rows = valid_rows, errors, total
+        batch.save(update_fields=["layout", "share_price", "valid_rows", "errors", "total_rows"])
+        record(
+            user, "member_import.preview", batch,
+            after={
+                "filename": batch.filename, "remapped": True, "valid": len(valid_rows), "errors": len(errors),
+                "columns": {c["header"] or _letter(c["index"]): c["key"] for c in columns}, "share_price": share_price,
+            },
+        )
+    return batch
+
+
+def _remember_mapping(batch: ImportBatch, user: Actor) -> None:
+    columns = (batch.layout or {}).get("columns") or []
+    chosen = {_header_key(c["header"]): c["key"] for c in columns if c["key"] and _header_key(c["header"])}
+    mapping, _created = ImportMapping.objects.select_for_update().get_or_create(cooperative_id=batch.cooperative_id)
+    mapping.columns = {**mapping.columns, **chosen}
+    if batch.share_price:
+        mapping.share_price = batch.share_price
+    mapping.updated_by = authenticated_user(user)
+    mapping.save()
 
 
 def _refresh_member_count(cooperative: Cooperative) -> None:
@@ -569,6 +1000,9 @@ def _confirm(batch: ImportBatch, user: Actor) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != ImportBatch.State.PREVIEW:
         raise ValidationError(_("This import was already confirmed or discarded."), code="import_closed")
+    problems = mapping_problems(batch)
+    if problems:
+        raise ValidationError({"mapping": problems}, code="mapping_incomplete")
     rows = list(batch.valid_rows)
     late = _register_checks(cooperative, rows)
     rows_in = [r for r in rows if r["row"] not in late]
@@ -622,7 +1056,10 @@ def _confirm(batch: ImportBatch, user: Actor) -> ImportBatch:
     batch.imported_count = len(rows_in)
     batch.errors = list(batch.errors) + skipped
     batch.valid_rows = []  # now in the register; the batch keeps the counts and the refused rows
-    batch.save(update_fields=["state", "imported_count", "errors", "valid_rows"])
+    batch.source = None
+    batch.save(update_fields=["state", "imported_count", "errors", "valid_rows", "source"])
+    if (batch.layout or {}).get("columns"):
+        _remember_mapping(batch, user)
     record(
         user, "member_import.confirm", batch,
         after={
@@ -631,6 +1068,8 @@ def _confirm(batch: ImportBatch, user: Actor) -> ImportBatch:
             "people_created": len(new_people),
             "skipped": len(skipped),
             "rejected_in_preview": len(batch.errors) - len(skipped),
+            "columns": {c["header"] or _letter(c["index"]): c["key"] for c in (batch.layout or {}).get("columns", [])},
+            "share_price": batch.share_price,
         },
     )
     return batch
@@ -646,7 +1085,8 @@ def discard_member_import(batch: ImportBatch, user: Actor) -> ImportBatch:
     before = {"state": batch.state, "valid": len(batch.valid_rows)}
     batch.state = ImportBatch.State.DISCARDED
     batch.valid_rows = []
-    batch.save(update_fields=["state", "valid_rows"])
+    batch.source = None
+    batch.save(update_fields=["state", "valid_rows", "source"])
     record(user, "member_import.discard", batch, before=before, after={"state": batch.state})
     return batch
 
@@ -663,9 +1103,11 @@ def describe(reason: dict) -> str:
     for key, value in (reason.get("params") or {}).items():
         if key == "rule":
             params[key] = rules.cite(value)
-        elif key in ("held", "paid", "limit"):
+        elif key in ("held", "paid", "limit", "price"):
             params[key] = money(value)
-        elif key in ("value", "first_row", "max"):
+        elif key == "month_name" and isinstance(value, int) and 1 <= value <= 12:
+            params[key] = (MONTH_NAMES_FA if language_uses_persian_digits() else MONTH_NAMES_EN)[value - 1]
+        elif key in ("value", "first_row", "max", "count", "year", "days", "month"):
             params[key] = fadigits(value)
         else:
             params[key] = value
@@ -707,7 +1149,7 @@ def template_workbook(stream) -> None:
     sheet.sheet_view.rightToLeft = True
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FFE08A")
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate((c for c in COLUMNS if c.in_template), start=1):
         cell = sheet.cell(row=1, column=index, value=column.header)
         cell.font = bold
         if column.required:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from taavon.accounts.scoping import Action, get_or_404
-from taavon.core.errors import error_messages
+from taavon.core.errors import error_messages, message_list
 from taavon.core.pagination import paginate
 from taavon.core.templatetags.taavon_format import fadigits
 
@@ -109,6 +109,9 @@ def member_import_batch(request, pk, batch_id):
         "sample": batch.valid_rows[:PREVIEW_SAMPLE] if batch.state == ImportBatch.State.PREVIEW else [],
         "page": page,
         "error_rows": imports.error_rows(page.object_list),
+        "columns": imports.column_rows(batch),
+        "field_choices": imports.FIELD_CHOICES,
+        "problems": imports.mapping_problems(batch) if batch.state == ImportBatch.State.PREVIEW else [],
     }
     if request.htmx and request.GET.get("page"):
         return render(request, "registry/_import_errors.html", context)
@@ -123,12 +126,33 @@ def member_import_confirm(request, pk, batch_id):
     try:
         batch = imports.confirm_member_import(batch, request.user)
     except ValidationError as exc:
-        for message in error_messages(exc).get("__all__", []):
+        for message in message_list(exc):
             messages.error(request, message)
     else:
         messages.success(
             request, gettext("%(count)s members were added to the register.") % {"count": fadigits(batch.imported_count)}
         )
+    return redirect(_batch_url(batch))
+
+
+@login_required
+@require_POST
+def member_import_mapping(request, pk, batch_id):
+    """The officer's choice of field per column of the file (and the share price): the rows are checked again."""
+    _cooperative_obj, batch = _batch(request, pk, batch_id)
+    mapping = {
+        column["index"]: request.POST[f"column-{column['index']}"]
+        for column in (batch.layout or {}).get("columns", [])
+        if request.POST.get(f"column-{column['index']}")
+    }
+    try:
+        share_price = imports.parse_share_price(request.POST.get("share_price", ""))
+        imports.remap_member_import(batch, mapping=mapping, share_price=share_price, user=request.user)
+    except ValidationError as exc:
+        for message in message_list(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, gettext("The columns were applied and every row was checked again."))
     return redirect(_batch_url(batch))
 
 
