@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
@@ -362,7 +363,7 @@ class WordPart:
 
 def _public_columns(queryset: QuerySet) -> QuerySet:
     """What a result row shows: the cooperative with its province and county, without the long texts."""
-    return queryset.select_related("province", "county").defer("description", "address", "brands")
+    return queryset.select_related("province", "county").defer("description", "address", "brands", "search_key")
 
 
 def _province_id(province) -> int | None:
@@ -404,8 +405,37 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
     # one range of the name_key b-tree, read in order.
     upper = _upper_bound(key)
     head = qs.filter(name_key__gte=key, **({"name_key__lt": upper} if upper is not None else {}))
+    tokens = search_tokens(q)
     return RankedResults(
-        head.order_by("name_key", "pk"), WordPart(tokens=search_tokens(q), key=key, filters=filters)
+        head.order_by("name_key", "pk"),
+        WordPart(tokens=tokens, key=key, filters=filters),
+        _found_beyond_the_name(qs, tokens),
+    )
+
+
+def _has_words(column: str, tokens: list[str]) -> Q:
+    """``column`` (a key with a space before each word) has a word starting with every token."""
+    return Q.create([(f"{column}__contains", " " + token) for token in tokens])
+
+
+def _found_beyond_the_name(qs: QuerySet, tokens: list[str]) -> QuerySet:
+    """The last part of a search: cooperatives whose name lacks a query word but whose brands,
+    activity or description have it («HBI», «چرم»), in name order.
+
+    ``search_key`` has the name's words too, so a query mixing a name word and a brand finds the
+    cooperative here. On PostgreSQL the trigram index of ``search_key`` (migration 0004) answers
+    the ``LIKE``s. This part is read only when a page goes past the name matches, which sit
+    before it.
+    """
+    if not tokens:
+        return qs.none()
+    name_has_all = _has_words("spaced_name", tokens)
+    spaced = Concat(Value(" "), "name_key", output_field=CharField())
+    return (
+        qs.filter(_has_words("search_key", tokens))
+        .alias(spaced_name=spaced)
+        .exclude(name_has_all)
+        .order_by("name_key", "pk")
     )
 
 
