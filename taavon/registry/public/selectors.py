@@ -1,7 +1,8 @@
 """Reads for the public register: what anyone may know about a cooperative, without logging in.
 
-Only public facts leave this module: the cooperative's registration, place, activity, status
-with its dated history, knowledge-based certificate, brands, and the *names and roles* of its
+Only public facts leave this module: the cooperative's registration, place, activity, its own
+description and number of employees, status with its dated history, knowledge-based
+certificate, brands, and the *names and roles* of its
 board, managing director and inspectors. People are handed out as plain ``{"name", "role"}``
 dictionaries, never as model objects, so no page or API answer built from here can show a
 national code, mobile number or any other personal detail.
@@ -9,8 +10,9 @@ national code, mobile number or any other personal detail.
 Search is ranked: the whole normalised query equal to the name key first, then names starting
 with it, then the other names having, for every word of the query, a word that starts with it;
 ties by name (code-point order) then id. The first two are one range of the ``name_key`` b-tree;
-the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). See
-:func:`search_cooperatives`.
+the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). Last
+come the cooperatives whose brands, activity or description have the words
+(``Cooperative.search_key``, migration ``0004_search_key``). See :func:`search_cooperatives`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from django.utils import timezone
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
 from taavon.geo.models import Province
 
-from ..models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange
+from ..models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange, brand_names
 
 __all__ = [
     "PublicProfile",
@@ -379,8 +381,8 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
 
     A name matches when each word of ``q`` starts a word of the name («مسک» finds «مسکن»), in any
     order; spellings are compared through :func:`taavon.core.persian.normalize`. Ranked: the whole
-    query equal to the name first, then names starting with it, then the rest; ties by name (code
-    point order) then id. ``province`` is a Province, its id (int) or its code (text);
+    query equal to the name first, then names starting with it, then the rest, then cooperatives
+    found by their brands, activity or description; ties by name (code point order) then id. ``province`` is a Province, its id (int) or its code (text);
     ``activity`` and ``status`` are choice values. An empty ``q`` lists everything in name order.
     See :class:`RankedResults` and :class:`WordPart`.
     """
@@ -532,6 +534,9 @@ class PublicProfile:
     status: str
     status_label: str
     member_count: int
+    employees: int
+    description: str
+    isic_code: str
     knowledge_based: bool
     knowledge_based_certificate: str
     knowledge_based_expires_on: datetime.date | None
@@ -550,11 +555,6 @@ def public_profile(national_id: object) -> PublicProfile | None:
     coop = Cooperative.objects.select_related("province", "county").filter(national_id=code).first()
     if coop is None:
         return None
-    brands = []
-    for brand in coop.brands if isinstance(coop.brands, list) else []:
-        name = brand.get("name", "") if isinstance(brand, dict) else brand
-        if name:
-            brands.append(str(name))
     return PublicProfile(
         name=coop.name,
         national_id=coop.national_id,
@@ -572,10 +572,13 @@ def public_profile(national_id: object) -> PublicProfile | None:
         status=coop.status,
         status_label=str(coop.get_status_display()),
         member_count=coop.member_count,
+        employees=coop.employees,
+        description=coop.description,
+        isic_code=coop.isic_code,
         knowledge_based=coop.is_knowledge_based,
         knowledge_based_certificate=coop.knowledge_based_certificate,
         knowledge_based_expires_on=coop.knowledge_based_expires_on,
-        brands=brands,
+        brands=brand_names(coop.brands),
         status_history=status_history_of(coop),
         board=board_of(coop),
         last_assembly_date=last_assembly_date(coop),
