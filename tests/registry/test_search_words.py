@@ -193,3 +193,11 @@ def test_the_migration_recomputes_keys_words_and_search_words_in_batches():
         assert coop.search_key
     person.refresh_from_db()
     assert person.name_key == "علی مصرفکننده"
+
+
+def test_percent_and_underscore_match_only_themselves_beyond_the_name_too(client):
+    helpers.cooperative(name="تعاونی الف", description="تولید پوشاک", brands=["ABC"])
+    marked = helpers.cooperative(name="تعاونی ب", description="تخفیف ٪ و کد a_b")
+    assert search("%") == [] and search("_") == []
+    assert search("تخفیف") == [marked.name]
+    assert client.get(API, {"q": "x" * 101}).status_code == 422
