@@ -19,9 +19,11 @@ from __future__ import annotations
 import unicodedata
 
 __all__ = [
+    "COMPOUNDS",
     "PERSIAN_DIGITS",
     "PREFIXES",
     "SUFFIXES",
+    "compound_parts",
     "key_words",
     "language_uses_persian_digits",
     "normalize",
@@ -40,8 +42,27 @@ ZWNJ = "\u200c"
 #: Affixes that Persian writers attach with a ZWNJ, a space or nothing at all. In the key a
 #: space between a word and one of these is removed (ZWNJ is always removed), so that
 #: «تعاونیها», «تعاونی ها» and «تعاونی‌ها» share one key.
-SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "تر", "ترین"})
+SUFFIXES = frozenset(
+    {
+        "ها", "های", "هایی", "ای", "تر", "ترین",
+        # Bound second halves of compounds, never a word of their own: «مصرف کنندگان», «دام داران».
+        "کننده", "کنندگان", "داران", "پروری", "پروران",
+    }
+)  # fmt: skip
 PREFIXES = frozenset({"می", "نمی"})
+
+#: Compound words of cooperative names that writers join with a ZWNJ, a space or nothing; the
+#: ZWNJ marks where they split them. In the key a compound split at any place is written whole
+#: (also followed by a suffix), so «دانش بنیان», «دانش‌بنیان» and «دانشبنیان» share one key.
+#: Only compounds whose halves are seldom searched alone belong here: the key of the whole no
+#: longer has a word starting with its second half. tests/core/compound_words.txt checks them.
+COMPOUNDS = (
+    "دانش‌بنیان", "کار‌آفرین", "کار‌آفرینی", "کار‌آفرینان", "چند‌منظوره", "تک‌منظوره",
+    "بهره‌بردار", "بهره‌برداری", "بهره‌برداران", "خود‌اشتغالی", "نرم‌افزار",
+    "نرم‌افزاری", "سخت‌افزار", "سخت‌افزاری", "فن‌آوری", "فن‌آوران", "گل‌خانه", "گل‌خانه‌ای", "دست‌باف", "پیش‌ساخته", "خود‌رو", "دام‌پزشکی", "زیست‌فناوری",
+    "نیک‌اندیشان", "هم‌اندیشان", "هم‌گامان", "هم‌یاران", "هم‌بستگی", "هم‌کاران", "فرش‌بافان",
+    "صنعت‌گران",
+)  # fmt: skip
 
 _TO_ASCII = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, ASCII_DIGITS * 2)
 _TO_PERSIAN = str.maketrans(ASCII_DIGITS + ARABIC_INDIC_DIGITS, PERSIAN_DIGITS * 2)
@@ -83,6 +104,13 @@ _KEY_DROPPED = (
 
 _DISPLAY_TABLE = str.maketrans(_DISPLAY_LETTERS)
 _KEY_TABLE = str.maketrans({**_KEY_LETTERS, **dict.fromkeys(_KEY_DROPPED)})
+
+# The key of each compound -> its halves.
+_COMPOUND_KEYS = {
+    word.translate(_KEY_TABLE): tuple(part.translate(_KEY_TABLE) for part in word.split(ZWNJ)) for word in COMPOUNDS
+}
+# A compound split at every joint and followed by a suffix word: the longest run to try.
+_COMPOUND_PARTS = max(word.count(ZWNJ) + 1 for word in COMPOUNDS) + 1
 
 
 def _as_text(value: object) -> str:
@@ -130,13 +158,49 @@ def _join_affixes(words: list[str]) -> list[str]:
     return out
 
 
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The halves of a key word that is one of :data:`COMPOUNDS` (a suffix stays on the last), else ``()``.
+
+    The search indexes them beside the whole word, so «بنیان» still finds «دانش‌بنیان».
+    """
+    if word in _COMPOUND_KEYS:
+        return _COMPOUND_KEYS[word]
+    for suffix in SUFFIXES:
+        parts = _COMPOUND_KEYS.get(word[: -len(suffix)]) if word.endswith(suffix) else None
+        if parts:
+            return (*parts[:-1], parts[-1] + suffix)
+    return ()
+
+
+def _is_compound(text: str) -> bool:
+    return bool(compound_parts(text))
+
+
+def _join_compounds(words: list[str]) -> list[str]:
+    """One pass writing whole each run of words that spells a compound (longest run first)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(_COMPOUND_PARTS, len(words) - i), 1, -1):
+            whole = "".join(words[i : i + size])
+            if _is_compound(whole):
+                out.append(whole)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _normalize_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(_KEY_TABLE).translate(_TO_ASCII).casefold()
     words = text.split()
-    # Gluing can create a new affix (e.g. «ه» + «ای» = «های»), so repeat until stable.
+    # Gluing can create a new affix (e.g. «ه» + «ای» = «های») or complete a compound, so repeat
+    # until stable.
     while True:
-        joined = _join_affixes(words)
+        joined = _join_affixes(_join_compounds(words))
         if len(joined) == len(words):
             return " ".join(joined)
         words = joined
@@ -156,9 +220,12 @@ def normalize(text: object) -> str:
       or bidi control characters (ZWNJ, ZWJ, ZWSP, LRM/RLM, BOM, soft hyphen, …) are removed.
     * Whitespace: every run of whitespace becomes one space; leading/trailing space is
       removed.
-    * Affixes: a word in :data:`SUFFIXES` (ها، های، هایی، ای، تر، ترین) is glued to the word
-      before it and a word in :data:`PREFIXES` (می، نمی) to the word after it. Together
-      with the ZWNJ removal this makes «تعاونیها», «تعاونی ها» and «تعاونی‌ها» equal.
+    * Affixes: a word in :data:`SUFFIXES` (ها، های، هایی، ای، تر، ترین and the bound halves
+      کننده، کنندگان، داران، پروری، پروران) is glued to the word before it and a word in
+      :data:`PREFIXES` (می، نمی) to the word after it. Together with the ZWNJ removal this makes
+      «تعاونیها», «تعاونی ها» and «تعاونی‌ها» equal.
+    * Compounds: words that together spell one of :data:`COMPOUNDS` (alone or followed by a
+      suffix) are written as one word: «دانش بنیان» = «دانش‌بنیان» = «دانشبنیان».
     * Latin letters are case-folded.
 
     The key is idempotent: ``normalize(normalize(x)) == normalize(x)``. ``None`` gives

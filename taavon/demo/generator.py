@@ -58,6 +58,7 @@ from taavon.registry.models import (
     Position,
     PositionRole,
     StatusChange,
+    search_key_of,
     word_rows,
 )
 
@@ -236,7 +237,7 @@ _COLUMNS = {
         "membership_group", "legal_type", "isic_code", "status", "fiscal_year_end_month",
         "authorised_capital", "paid_in_capital", "employees", "knowledge_based_certificate",
         "knowledge_based_expires_on", "brands", "description", "phone", "email", "website", "address",
-        "postal_code", "member_count", "created_at", "updated_at",
+        "postal_code", "member_count", "created_at", "updated_at", "search_key",
     ),
     CooperativeWord: ("cooperative_id", "word", "name_key"),
     Person: ("id", "national_code", "first_name", "last_name", "name_key", "mobile", "email", "gender", "birth_date"),
@@ -857,6 +858,7 @@ class DemoGenerator:
                 SECTOR_OF_ACTIVITY[activity], membership_type, group, kind, isic, status, fiscal_month,
                 held, paid, employees, kb_number, kb_expires, brands, description, phone, "", "", address,
                 postal, member_count, self.now, self.now,
+                search_key_of(name=name, brands=brands, activity=activity, description=description),
             ),
         )
         self.writer.extend(CooperativeWord, word_rows(coop_id, key))  # the public register's word index

@@ -5,12 +5,16 @@ column holding :func:`taavon.core.persian.normalize` of it, kept current by ``sa
 Money is in rials, as whole numbers.
 """
 
+import functools
+import re
+
 from django.conf import settings
 from django.db import models, router, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from taavon.core.identifiers import validate_legal_national_id, validate_mobile, validate_national_code
-from taavon.core.persian import key_words, normalize
+from taavon.core.persian import compound_parts, key_words, normalize
 
 
 class Sector(models.TextChoices):
@@ -119,6 +123,8 @@ class Cooperative(models.Model):
     # Kept by registry.services whenever memberships change: counting 20 million rows per
     # search page would be too slow.
     member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
+    # The words a search finds the cooperative by beyond its name (see search_key_of); kept by save.
+    search_key = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,9 +144,12 @@ class Cooperative(models.Model):
         """Keep the derived columns current, and the name's rows in the word index when the name is written."""
         self.name_key = normalize(self.name)
         self.sector = SECTOR_OF_ACTIVITY[self.activity]
+        self.search_key = search_key_of(
+            name=self.name, brands=self.brands, activity=self.activity, description=self.description
+        )
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = set(update_fields) | {"name_key", "sector"}
+        if update_fields is not None and set(update_fields) & SEARCHED_FIELDS:
+            kwargs["update_fields"] = set(update_fields) | {"name_key", "sector", "search_key"}
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
             super().save(*args, **kwargs)
@@ -155,6 +164,49 @@ class Cooperative(models.Model):
             self.knowledge_based_certificate
             and (self.knowledge_based_expires_on is None or self.knowledge_based_expires_on >= timezone.localdate())
         )
+
+
+#: The fields :func:`search_key_of` reads.
+SEARCHED_FIELDS = frozenset({"name", "brands", "activity", "description"})
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+def brand_names(brands: object) -> list[str]:
+    """The brand names stored in ``Cooperative.brands`` (a list of names or of ``{"name": …}``)."""
+    names = []
+    for brand in brands if isinstance(brands, list) else []:
+        name = brand.get("name", "") if isinstance(brand, dict) else brand
+        if name:
+            names.append(str(name))
+    return names
+
+
+@functools.cache
+def _activity_labels(activity: str) -> tuple[str, ...]:
+    """The activity's label in Persian and English (searched in either language)."""
+    if activity not in Activity.values:
+        return ()
+    labels = []
+    for language in ("fa", "en"):
+        with translation.override(language):
+            labels.append(str(Activity(activity).label))
+    return tuple(labels)
+
+
+def search_key_of(*, name: str, brands: object, activity: str, description: str) -> str:
+    """The words a public search finds a cooperative by: its name, brands, activity (in Persian and
+    English) and description, as distinct :func:`normalize`-d words with a space before each.
+
+    Punctuation is dropped, so «(HBI)» and «نساجی،» are the words «hbi» and «نساجی»; a compound
+    word is followed by its halves («دانشبنیان دانش بنیان»). The leading
+    space lets "has a word starting with t" be ``search_key LIKE '% t%'``, which a trigram index
+    answers on PostgreSQL (migration 0004).
+    """
+    text = " ".join([name, *brand_names(brands), *_activity_labels(activity), description or ""])
+    words = key_words(normalize(_NOT_A_WORD.sub(" ", normalize(text))))
+    # A compound is found by its halves too: «بنیان» finds «دانش‌بنیان» (after the name matches).
+    words = list(dict.fromkeys(w for word in words for w in (word, *compound_parts(word))))
+    return " " + " ".join(words) if words else ""
 
 
 class CooperativeWord(models.Model):

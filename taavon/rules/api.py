@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from .selectors import parameters_in_force
 
@@ -8,7 +8,8 @@ router = Router()
 
 class ParameterOut(Schema):
     key: str
-    value: str
+    value: str = Field(description="The value as data: codes, a/b fractions, a–b ranges.")
+    value_text: str = Field(description="The value in words, in the requested language.")
     description: str
     reference: str
     verified: bool
@@ -17,6 +18,13 @@ class ParameterOut(Schema):
 @router.get("", response=list[ParameterOut], summary="Legal parameters in force today")
 def list_parameters(request: HttpRequest) -> list[ParameterOut]:
     return [
-        ParameterOut(key=p.key, value=p.display_value, description=p.description, reference=p.reference, verified=p.verified)
+        ParameterOut(
+            key=p.key,
+            value=p.display_value,
+            value_text=p.value_text,
+            description=p.description,
+            reference=p.reference,
+            verified=p.verified,
+        )
         for p in parameters_in_force()
     ]

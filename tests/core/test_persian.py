@@ -1,11 +1,16 @@
 """Persian text helpers: digits and the normaliser behind uniqueness checks and search."""
 
+import itertools
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from taavon.core.persian import (
+    COMPOUNDS,
     PREFIXES,
     SUFFIXES,
+    compound_parts,
     language_uses_persian_digits,
     normalize,
     normalize_for_display,
@@ -174,3 +179,57 @@ def test_search_tokens_rebuild_the_key_when_words_do_not_repeat(text):
     tokens = search_tokens(text)
     assert all(tokens) and all(" " not in t for t in tokens)
     assert set(tokens) == set(normalize(text).split())
+
+
+# --------------------------------------------------------------------- compounds
+
+_WORD_LIST = (Path(__file__).parent / "compound_words.txt").read_text(encoding="utf-8")
+_COMPOUND_LINES, _APART_LINES = (
+    [line for line in part.splitlines() if line.strip() and not line.startswith("#")]
+    for part in _WORD_LIST.split("--- apart")
+)
+
+
+def _spellings(written: str) -> set[str]:
+    """Every way of writing each ZWNJ joint of ``written``: ZWNJ, a space or nothing."""
+    pieces = written.split(ZWNJ)
+    return {
+        "".join(piece + joiner for piece, joiner in zip(pieces, (*joiners, ""), strict=True))
+        for joiners in itertools.product([ZWNJ, " ", ""], repeat=len(pieces) - 1)
+    }
+
+
+def test_compound_words_typed_with_a_space_a_zwnj_or_nothing_are_one_key():
+    """«دانش بنیان» with a space finds «دانش‌بنیان» and «دانشبنیان»: for every word of the list."""
+    assert len(_COMPOUND_LINES) > 20
+    for written in _COMPOUND_LINES:
+        keys = {normalize(spelling) for spelling in _spellings(written)}
+        assert keys == {normalize(written.replace(ZWNJ, ""))}, written
+
+
+def test_the_compound_list_keeps_search_words_apart():
+    """A common word after another is not glued to it: «تعاونی کار» still has the word «کار»."""
+    for phrase in _APART_LINES:
+        assert normalize(phrase) == phrase, phrase
+
+
+def test_every_listed_compound_is_one_word_in_the_key():
+    for compound in COMPOUNDS:
+        whole = compound.replace(ZWNJ, "")
+        assert normalize(whole) == whole
+        assert normalize(compound.replace(ZWNJ, " ")) == whole
+
+
+def test_a_compound_followed_by_a_suffix_is_one_key():
+    assert normalize("دانش بنیان ها") == normalize("دانش بنیانها") == normalize("دانش‌بنیان‌ها") == "دانشبنیانها"
+
+
+@given(st.lists(st.sampled_from(["دانش", "بنیان", "چند", "منظوره", "حمل", "و", "نقل", "ها", "تعاونی", " ", ZWNJ])).map(" ".join))
+def test_compounds_keep_the_key_idempotent(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+def test_a_compound_key_word_knows_its_halves():
+    assert compound_parts("دانشبنیان") == ("دانش", "بنیان")
+    assert compound_parts("دانشبنیانها") == ("دانش", "بنیانها")
+    assert compound_parts("تعاونی") == ()

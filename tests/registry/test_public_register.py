@@ -175,7 +175,7 @@ def test_the_public_profile_hands_out_no_person_objects(governed, english):
 # --------------------------------------------------------------------------- rate limit
 
 
-def test_an_address_that_asks_too_often_gets_429(client):
+def test_an_address_that_asks_too_often_gets_429(client, still_ratelimit_clock):
     helpers.cooperative(name="تعاونی پرجستجو")
     statuses = [client.get(SEARCH, {"q": "پرجستجو"}, REMOTE_ADDR="10.1.2.3").status_code for _ in range(61)]
 

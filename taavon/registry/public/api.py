@@ -115,6 +115,9 @@ class CooperativeProfile(Schema):
     status_label: str
     status_history: list[StatusEntry]
     member_count: int
+    employees: int
+    description: str = Field(description="What the cooperative does, in its own words.")
+    isic_code: str = Field(description="ISIC rev. 4 class of its activity; empty when not recorded.")
     knowledge_based: bool
     knowledge_based_certificate: str
     knowledge_based_expires_on: datetime.date | None
@@ -128,7 +131,9 @@ class CooperativeProfile(Schema):
 @paginate(PageNumber, page_size=20)
 def search(request, filters: Query[SearchFilters]):
     """Ranked: the exact name first, then names starting with the query, then names containing
-    every word of it. Persian spellings (ی/ي, ک/ك, with or without half-spaces) are equivalent."""
+    every word of it, then those whose brands, activity or description have every word («HBI»,
+    «چرم»). Persian spellings (ی/ي, ک/ك, compounds with a space, a half-space or none) are
+    equivalent."""
     return public.search_cooperatives(
         q=filters.q,
         province=filters.province,

@@ -1,7 +1,8 @@
 """Reads for the public register: what anyone may know about a cooperative, without logging in.
 
-Only public facts leave this module: the cooperative's registration, place, activity, status
-with its dated history, knowledge-based certificate, brands, and the *names and roles* of its
+Only public facts leave this module: the cooperative's registration, place, activity, its own
+description and number of employees, status with its dated history, knowledge-based
+certificate, brands, and the *names and roles* of its
 board, managing director and inspectors. People are handed out as plain ``{"name", "role"}``
 dictionaries, never as model objects, so no page or API answer built from here can show a
 national code, mobile number or any other personal detail.
@@ -9,8 +10,9 @@ national code, mobile number or any other personal detail.
 Search is ranked: the whole normalised query equal to the name key first, then names starting
 with it, then the other names having, for every word of the query, a word that starts with it;
 ties by name (code-point order) then id. The first two are one range of the ``name_key`` b-tree;
-the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). See
-:func:`search_cooperatives`.
+the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). Last
+come the cooperatives whose brands, activity or description have the words
+(``Cooperative.search_key``, migration ``0004_search_key``). See :func:`search_cooperatives`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
 from taavon.geo.models import Province
 
-from ..models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange
+from ..models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange, brand_names
 
 __all__ = [
     "PublicProfile",
@@ -362,7 +365,7 @@ class WordPart:
 
 def _public_columns(queryset: QuerySet) -> QuerySet:
     """What a result row shows: the cooperative with its province and county, without the long texts."""
-    return queryset.select_related("province", "county").defer("description", "address", "brands")
+    return queryset.select_related("province", "county").defer("description", "address", "brands", "search_key")
 
 
 def _province_id(province) -> int | None:
@@ -378,8 +381,8 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
 
     A name matches when each word of ``q`` starts a word of the name («مسک» finds «مسکن»), in any
     order; spellings are compared through :func:`taavon.core.persian.normalize`. Ranked: the whole
-    query equal to the name first, then names starting with it, then the rest; ties by name (code
-    point order) then id. ``province`` is a Province, its id (int) or its code (text);
+    query equal to the name first, then names starting with it, then the rest, then cooperatives
+    found by their brands, activity or description; ties by name (code point order) then id. ``province`` is a Province, its id (int) or its code (text);
     ``activity`` and ``status`` are choice values. An empty ``q`` lists everything in name order.
     See :class:`RankedResults` and :class:`WordPart`.
     """
@@ -404,8 +407,37 @@ def search_cooperatives(q: str = "", province=None, activity=None, status=None) 
     # one range of the name_key b-tree, read in order.
     upper = _upper_bound(key)
     head = qs.filter(name_key__gte=key, **({"name_key__lt": upper} if upper is not None else {}))
+    tokens = search_tokens(q)
     return RankedResults(
-        head.order_by("name_key", "pk"), WordPart(tokens=search_tokens(q), key=key, filters=filters)
+        head.order_by("name_key", "pk"),
+        WordPart(tokens=tokens, key=key, filters=filters),
+        _found_beyond_the_name(qs, tokens),
+    )
+
+
+def _has_words(column: str, tokens: list[str]) -> Q:
+    """``column`` (a key with a space before each word) has a word starting with every token."""
+    return Q.create([(f"{column}__contains", " " + token) for token in tokens])
+
+
+def _found_beyond_the_name(qs: QuerySet, tokens: list[str]) -> QuerySet:
+    """The last part of a search: cooperatives whose name lacks a query word but whose brands,
+    activity or description have it («HBI», «چرم»), in name order.
+
+    ``search_key`` has the name's words too, so a query mixing a name word and a brand finds the
+    cooperative here. On PostgreSQL the trigram index of ``search_key`` (migration 0004) answers
+    the ``LIKE``s. This part is read only when a page goes past the name matches, which sit
+    before it.
+    """
+    if not tokens:
+        return qs.none()
+    name_has_all = _has_words("spaced_name", tokens)
+    spaced = Concat(Value(" "), "name_key", output_field=CharField())
+    return (
+        qs.filter(_has_words("search_key", tokens))
+        .alias(spaced_name=spaced)
+        .exclude(name_has_all)
+        .order_by("name_key", "pk")
     )
 
 
@@ -502,6 +534,9 @@ class PublicProfile:
     status: str
     status_label: str
     member_count: int
+    employees: int
+    description: str
+    isic_code: str
     knowledge_based: bool
     knowledge_based_certificate: str
     knowledge_based_expires_on: datetime.date | None
@@ -520,11 +555,6 @@ def public_profile(national_id: object) -> PublicProfile | None:
     coop = Cooperative.objects.select_related("province", "county").filter(national_id=code).first()
     if coop is None:
         return None
-    brands = []
-    for brand in coop.brands if isinstance(coop.brands, list) else []:
-        name = brand.get("name", "") if isinstance(brand, dict) else brand
-        if name:
-            brands.append(str(name))
     return PublicProfile(
         name=coop.name,
         national_id=coop.national_id,
@@ -542,10 +572,13 @@ def public_profile(national_id: object) -> PublicProfile | None:
         status=coop.status,
         status_label=str(coop.get_status_display()),
         member_count=coop.member_count,
+        employees=coop.employees,
+        description=coop.description,
+        isic_code=coop.isic_code,
         knowledge_based=coop.is_knowledge_based,
         knowledge_based_certificate=coop.knowledge_based_certificate,
         knowledge_based_expires_on=coop.knowledge_based_expires_on,
-        brands=brands,
+        brands=brand_names(coop.brands),
         status_history=status_history_of(coop),
         board=board_of(coop),
         last_assembly_date=last_assembly_date(coop),
