@@ -35,8 +35,8 @@ from tests.assemblies import factory
 
 pytestmark = pytest.mark.django_db
 
-# Bounded so the whole module stays near a minute per database on a small machine; the seed is
-# fixed (derandomize), so a run repeats the last one exactly.
+# Bounded so the whole module (69 operations) costs about a minute and a half of CPU per database
+# on a 2-core machine; the seed is fixed (derandomize), so a run repeats the last one exactly.
 EXAMPLES = 20
 
 APP = get_wsgi_application()
