@@ -117,7 +117,12 @@ def _issue_code(national_code: str, purpose, *, bound_to: str | None = None) -> 
     """A fresh one-time code for ``purpose`` and its expiry; every earlier live code of that purpose
     stops working. Refused while the last one is younger than CODE_RESEND_SECONDS. ``bound_to``
     ties a confirmation code to the one thing it confirms (hashed with it)."""
-    if not cache.add(f"taavon:{purpose}-code-wait:{national_code}", True, CODE_RESEND_SECONDS):
+    # The wait is read from the codes themselves, not the cache: while Redis is down a cache that
+    # answers "taken" would stop every login. A code already used does not make anyone wait.
+    recent = timezone.now() - timedelta(seconds=CODE_RESEND_SECONDS)
+    if OneTimeCode.objects.filter(
+        national_code=national_code, purpose=purpose, used_at__isnull=True, created_at__gt=recent
+    ).exists():
         raise ValidationError(
             _("A code was requested less than %(seconds)s seconds ago. Please wait before asking for a new one."),
             code="code_wait",
@@ -387,8 +392,6 @@ def _spend_code(national_code: str, purpose: str, hashed_as: str) -> OneTimeCode
     # Used once only, even by two requests racing with the same code.
     if not live.update(used_at=now):
         raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
-    # Proven, so the wait between codes is over: logging in again at once gets a code.
-    cache.delete(f"taavon:{purpose}-code-wait:{national_code}")
     return row
 
 

@@ -406,6 +406,38 @@ def _check_unsealed(newest_at: datetime.datetime | None, problems: _Problems) ->
         )
 
 
+def entry_problems(event_id: int) -> list[Problem]:
+    """Whether one event is sealed and still follows from the entry before it, without walking the chain."""
+    row = AuditEvent.objects.filter(pk=event_id).values_list("seq", "digest", *_READ).first()
+    if row is None:
+        return [Problem("removed", f"Event {event_id} is not in the audit log any more.", None, event_id)]
+    seq, digest = row[0], row[1]
+    if seq is None:
+        return []  # waiting for the sealer: nothing to compare yet
+    values = dict(zip(_READ, row[2:], strict=True))
+    previous = GENESIS if seq == 1 else AuditEvent.objects.filter(seq=seq - 1).values_list("digest", flat=True).first()
+    if previous is None:
+        return [Problem("removed", f"Entry {seq - 1}, before event {event_id}'s entry {seq}, was removed.", seq, event_id)]
+    if link(previous, {**values, "seq": seq}) != digest:
+        return [
+            Problem(
+                "changed",
+                f"Entry {seq} (event {event_id}, {values['action']}) was changed: its digest no longer follows "
+                "from its fields and the entry before it.",
+                seq,
+                event_id,
+            )
+        ]
+    return []
+
+
+def passes_through(expect: Head) -> list[Problem]:
+    """Whether the chain still holds, at ``expect.seq``, the digest of a head printed earlier."""
+    problems = _Problems()
+    _check_expected(expect, problems)
+    return problems.all()
+
+
 def _check_expected(expect: Head, problems: _Problems) -> None:
     if expect.seq == 0:
         if expect.digest != GENESIS:

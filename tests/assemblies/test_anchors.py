@@ -23,6 +23,7 @@ from taavon.assemblies.minutes import pdf
 from taavon.assemblies.minutes import services as minutes
 from taavon.assemblies.models import AssemblyEvent, Ballot, Minutes, PresidingMember
 from taavon.assemblies.voting import anchors, ballot_box, bulletin_file
+from taavon.audit import chain
 from taavon.audit.models import AuditEvent
 from tests import helpers
 from tests.assemblies import factory
@@ -251,6 +252,49 @@ def test_a_copy_altered_after_download_or_of_another_assembly_is_said_so(client,
     assert status == 1 and f"not of assembly {other.pk}" in output
     (tmp_path / "junk.json").write_text('{"item": 1, "ballots": [')
     assert "not a bulletin" in verify(closed.assembly, tmp_path / "junk.json")[1]
+
+
+def rewrite_the_audit_record_too(item, head: str, *, recompute_chain: bool) -> None:
+    """The attack carried into the audit log: the close's record made to agree with the rewritten
+    ballots and, with ``recompute_chain``, every digest from it onwards recomputed."""
+    event = AuditEvent.objects.get(action="item.close", object_id=str(item.pk))
+    item.refresh_from_db()
+    after = dict(event.after, chain_head=head, ballot_count=item.ballot_count, result=item.result)
+    sql(f"UPDATE audit_auditevent SET after = {json_param()} WHERE id = %s", [json.dumps(after), event.pk])
+    if recompute_chain:
+        previous = AuditEvent.objects.filter(seq=event.seq - 1).values_list("digest", flat=True).first()
+        digest = previous or chain.GENESIS
+        for row in AuditEvent.objects.filter(seq__gte=event.seq).order_by("seq").values("seq", *chain._READ):
+            digest = chain.link(digest, row)
+            sql("UPDATE audit_auditevent SET digest = %s WHERE id = %s", [digest, row["id"]])
+        sql("UPDATE audit_chainhead SET digest = %s", [digest])
+
+
+def test_a_dba_who_also_rewrites_the_audit_record_is_named_by_its_chain(closed, english):
+    chain.seal()
+    head = rewrite_as_a_dba(closed.motion, from_choice=1, to_choice=2, how_many=2)
+    rewrite_the_audit_record_too(closed.motion, head, recompute_chain=False)
+
+    status, output = verify(closed.assembly)
+
+    assert status == 1
+    assert "audit log's record of the close the chain head" not in output  # the record itself agrees now…
+    assert "item.close) was changed: its digest no longer follows" in output  # …but its chain does not
+
+
+def test_a_dba_who_recomputes_the_audit_chain_is_named_by_an_earlier_bulletin(client, closed, tmp_path, english):
+    motion_file = download(client, closed, closed.motion, tmp_path)
+    entry = json.loads(motion_file.read_text())["audit_entry"]
+    assert entry == str(anchors.audit_entry(closed.motion))  # the copy names the close's place in the audit chain
+    head = rewrite_as_a_dba(closed.motion, from_choice=1, to_choice=2, how_many=2)
+    rewrite_the_audit_record_too(closed.motion, head, recompute_chain=True)
+    assert verify(closed.assembly)[0] == 0  # every record in the database agrees with every other now
+
+    status, output = verify(closed.assembly, motion_file)
+
+    assert status == 1
+    assert f"The head printed earlier ({entry}) no longer matches" in output
+    assert "was changed (it said «For», it says «Against»)" in output
 
 
 # --------------------------------------------------------------------------- the receipt: on the board as cast

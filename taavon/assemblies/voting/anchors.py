@@ -17,6 +17,7 @@ import json
 
 from django.utils.translation import gettext as _
 
+from taavon.audit import chain
 from taavon.audit.models import AuditEvent
 
 from .. import events
@@ -86,13 +87,35 @@ def _closed_event(item) -> dict | None:
     return event.data if event else None
 
 
-def _audit_of_close(item) -> dict | None:
-    event = (
+def _close_event(item) -> AuditEvent | None:
+    return (
         AuditEvent.objects.filter(action=CLOSE_ACTION, object_type=ITEM_TYPE, object_id=str(item.pk))
         .order_by("-at", "-id")
         .first()
     )
+
+
+def _audit_of_close(item) -> dict | None:
+    event = _close_event(item)
     return event.after if event is not None and isinstance(event.after, dict) else None
+
+
+def audit_entry(item) -> chain.Head | None:
+    """The close's place in the audit log's hash chain (sealing first if it still waits); None without a record."""
+    event = _close_event(item)
+    if event is None:
+        return None
+    entry = chain.entry_of(event)
+    if entry is None:
+        chain.seal()  # the minute's sealer has not come yet: whoever cites the chain seals first
+        entry = chain.entry_of(event)
+    return entry
+
+
+def audit_problems(item) -> list[str]:
+    """Whether the audit log's record of the close is still the entry the chain sealed (see :mod:`taavon.audit.chain`)."""
+    event = _close_event(item)
+    return [] if event is None else [str(p) for p in chain.entry_problems(event.pk)]
 
 
 def _minutes_entry(item) -> tuple[str, dict] | None:
@@ -151,7 +174,7 @@ def disagreements(item, *, chain_head: str, ballot_count: int, result: dict) -> 
                     _("In %(record)s the %(field)s is %(theirs)s; the ballots give %(ours)s.")
                     % {"record": _record_name(key), "field": label, "theirs": _short(theirs), "ours": _short(ours)}
                 )
-    return problems
+    return problems + audit_problems(item)
 
 
 def _short(value) -> str:

@@ -349,6 +349,9 @@ def bulletin_header(item) -> dict:
         "names every ballot changed, removed or added since it was downloaded (by receipt hash) and a changed "
         "chain head or result; anyone can also recompute the chain, the count and the tally from the ballots below",
         "result": item.result or {},
+        # Where the close sits in the audit log's hash chain: ``taavon verify-audit --expect-head``
+        # with it shows whether the log up to the close was rewritten since this copy was made.
+        "audit_entry": str(entry) if (entry := anchors.audit_entry(item)) is not None else None,
     }
     if item.kind == ItemKind.ELECTION:
         header["candidates"] = [{"id": pk, "name": name} for pk, name in sorted(candidate_names(item).items())]

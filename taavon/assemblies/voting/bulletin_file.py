@@ -19,6 +19,8 @@ from typing import IO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from taavon.audit import chain
+
 from ..models import ItemKind
 from . import anchors, ballot_box
 
@@ -233,6 +235,13 @@ def compare(item, bulletin: BulletinFile, *, name: str) -> Comparison:
             _("The item's ballot count is %(now)s; the copy in %(file)s has %(then)s.")
             % {**where, "now": item.ballot_count, "then": header.get("ballot_count")}
         )
+    if header.get("audit_entry"):
+        try:
+            entry = chain.Head.parse(str(header["audit_entry"]))
+        except ValueError:
+            problems.append(_("The copy in %(file)s has no valid audit log entry.") % where)
+        else:
+            problems.extend(str(p) for p in chain.passes_through(entry))
     result_then = anchors.result_summary(item.kind, header.get("result"))
     result_now = anchors.result_summary(item.kind, item.result)
     if result_then != result_now:
