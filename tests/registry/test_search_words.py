@@ -180,7 +180,7 @@ def test_the_migration_recomputes_keys_words_and_search_words_in_batches():
     CooperativeWord.objects.filter(cooperative__in=coops[:2]).delete()
     Person.objects.filter(pk=person.pk).update(name_key="علی مصرف کننده")
 
-    migration = importlib.import_module("taavon.registry.migrations.0004_search_key")
+    migration = importlib.import_module("taavon.registry.migrations.0005_search_key")
     migration.BATCH = 2  # several batches
     _run(migration.recompute)
 

@@ -12,7 +12,7 @@ with it, then the other names having, for every word of the query, a word that s
 ties by name (code-point order) then id. The first two are one range of the ``name_key`` b-tree;
 the rest is read from the word index (``CooperativeWord``, migration ``0003_word_index``). Last
 come the cooperatives whose brands, activity or description have the words
-(``Cooperative.search_key``, migration ``0004_search_key``). See :func:`search_cooperatives`.
+(``Cooperative.search_key``, migration ``0005_search_key``). See :func:`search_cooperatives`.
 """
 
 from __future__ import annotations
