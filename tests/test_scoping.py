@@ -99,3 +99,14 @@ def test_reaching_an_assembly_reading_taking_part_and_running(two_provinces):
     assert assembly_for(officer, meeting.pk, Action.RUN) == meeting
     with pytest.raises(Http404):
         assembly_for(outsider, meeting.pk)
+
+
+def test_a_malformed_id_names_no_object_and_is_a_404_not_a_500(two_provinces):
+    from django.http import Http404
+
+    from taavon.accounts.scoping import get_or_404
+
+    officer = helpers.user(Role.ANALYST)
+    for bad in ("null", "1.5", ""):
+        with pytest.raises(Http404):
+            get_or_404(officer, Cooperative, Action.VIEW, pk=bad)

@@ -34,7 +34,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.module_loading import import_string
@@ -276,7 +276,10 @@ def get_or_404(user: Actor, model: type[Model] | QuerySet, action: Action = Acti
     if action in GRANT_ACTIONS and not any(p.widens(model_class, action) for p in policies()):
         require_scope(user, action)
     queryset = model if isinstance(model, QuerySet) else _base(model, action)
-    obj = queryset.filter(**lookup).first()
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):  # "null" for an id names no object
+        raise Http404 from None
     if obj is None or not may(user, Action.VIEW, obj):
         raise Http404
     if action != Action.VIEW and not may(user, action, obj):
