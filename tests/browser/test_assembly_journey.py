@@ -229,4 +229,9 @@ def test_an_assembly_is_held_online_from_the_notice_to_the_minutes(
     a_page.get_by_test_id("check").click()
     expect(a_page.get_by_test_id("receipt-found")).to_be_visible()
     expect(a_page.get_by_test_id("receipt-content")).to_have_text(for_label)
+    expect(a_page.get_by_test_id("receipt-as-cast")).to_be_visible()  # the fingerprint matches what he cast
     expect_rtl(a_page)
+    # On his phone the 24-digit receipt and the 64-digit hash wrap; nothing pushes the page wide.
+    a_page.set_viewport_size({"width": 360, "height": 740})
+    a_page.screenshot(path=str(tmp_path / "receipt-360.png"), full_page=True)
+    assert a_page.evaluate("document.documentElement.scrollWidth") <= 360
