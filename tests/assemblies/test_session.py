@@ -460,3 +460,17 @@ def test_closing_the_session_drafts_the_minutes_from_its_log(django_capture_on_c
     minutes = Minutes.objects.get(assembly=a)
     assert minutes.state == "draft"
     assert AssemblyEvent.objects.filter(assembly=a, kind=events.MINUTES_DRAFTED).exists()
+
+
+def test_weeks_before_the_meeting_the_page_does_not_warn_of_a_missing_quorum(en, english):
+    soon = starting(minutes=60 * 24 * 21)  # three weeks ahead, the roll frozen
+    member = member_of(entries(soon)[0])
+    en.force_login(member)
+    page = text(en.get(reverse("assemblies:session", args=[soon.pk])))
+    assert "Quorum not reached" not in page
+    assert "The quorum is counted from the start of the meeting" in page
+
+    begun = starting()  # five minutes after its start, nobody in
+    en.force_login(member_of(entries(begun)[0]))
+    page = text(en.get(reverse("assemblies:session", args=[begun.pk])))
+    assert "Quorum not reached" in page and "counted from the start" not in page

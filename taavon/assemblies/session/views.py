@@ -57,6 +57,8 @@ def _attendance_context(assembly) -> dict:
         "assembly": assembly,
         "quorum": quorum,
         "quorum_rule_cite": rules.cite(attendance.quorum_rule_key(assembly)) if assembly.rules else "",
+        # Before the start nobody is expected to be present: "not reached" would only alarm.
+        "quorum_due": timezone.now() >= assembly.starts_at,
         "ws_path": f"/ws/assemblies/{assembly.pk}/",
     }
 
