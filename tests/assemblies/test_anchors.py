@@ -34,10 +34,6 @@ pytestmark = pytest.mark.django_db
 text = helpers.text
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def closed():

@@ -25,11 +25,6 @@ from tests.assemblies import factory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made in most tests: a fast hasher keeps the area quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 
 

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 text = helpers.text
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made in most tests: a fast hasher keeps the area quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def coop():

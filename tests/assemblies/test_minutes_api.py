@@ -18,10 +18,6 @@ def Api(client, user, assembly):  # noqa: N802 - reads as the class it stands fo
     return helpers.Api(client, user, base=f"/api/v1/assemblies/{assembly.pk}/minutes")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def story():

@@ -27,10 +27,6 @@ pytestmark = pytest.mark.django_db
 text = helpers.text
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def member_of(entry):
     """The user account of a member on the roll (made on first use)."""

@@ -18,6 +18,7 @@ from taavon.registry.imports import services as imports
 from taavon.registry.models import Cooperative, ImportBatch, Membership, Person
 from taavon.rules.models import ParameterValue
 from tests import helpers
+from tests.registry.test_import_columns import workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,7 @@ HEADERS = ["کد ملی", "نام", "نام خانوادگی", "تلفن همر�
 
 
 def xlsx(rows, headers=HEADERS) -> io.BytesIO:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    out.seek(0)
-    out.name = "members.xlsx"
-    return out
+    return workbook(headers, rows)
 
 
 def csv_file(rows, headers=HEADERS, bom=True, name="members.csv") -> io.BytesIO:
