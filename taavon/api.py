@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as InvalidInput
 from taavon.accounts.api import router as accounts_router
 from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
+from taavon.assemblies.published.api import router as held_router
 from taavon.core.api_errors import document_errors, invalid_input
 from taavon.core.api_inputs import RowIdConverter
 from taavon.core.errors import error_messages
@@ -59,6 +60,7 @@ api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registr
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
 api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
 api.add_router("/public", public_router, tags=["public register"])
+api.add_router("/public", held_router, tags=["public register"])
 api.add_router("/rules", rules_router, tags=["legal rules"])
 api.add_router("/assemblies", assemblies_router, auth=api_auth(), tags=["general assemblies"])
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("taavon.accounts.urls")),
     path("cooperatives/", include("taavon.registry.urls")),
     path("register/", include("taavon.registry.public.urls")),
+    path("register/<str:national_id>/assemblies/", include("taavon.assemblies.published.urls")),
     path("rules/", include("taavon.rules.urls")),
     path("assemblies/", include("taavon.assemblies.urls")),
     path("api/v1/", api.urls),

@@ -14,7 +14,17 @@ from django.db.models import Exists, Model, OuterRef, QuerySet
 
 from taavon.accounts.scoping import Action, ReachPolicy, can, has_authority
 
-from .models import LIVE_PROXY_STATES, AgendaItem, Assembly, Minutes, MinutesState, PresidingMember, Proxy, RollEntry
+from .models import (
+    LIVE_PROXY_STATES,
+    AgendaItem,
+    Assembly,
+    AssemblyState,
+    Minutes,
+    MinutesState,
+    PresidingMember,
+    Proxy,
+    RollEntry,
+)
 
 
 def _person_id(user: Any) -> int | None:
@@ -153,3 +163,21 @@ def assembly_for(user: Any, assembly_id: Any, action: Action = Action.VIEW) -> A
     from taavon.accounts.scoping import get_or_404
 
     return get_or_404(user, Assembly, action, pk=assembly_id)
+
+
+# --------------------------------------------------------------------------- what the public reads
+
+
+def is_published(assembly: Assembly) -> bool:
+    """Whether anyone, logged in or not, may read ``assembly``'s results and bulletin boards.
+
+    Once the session is closed, every item's tally and ballots (receipt hashes and contents, never
+    who cast them) are public, so anyone can recompute them; before that only participants and the
+    officials over it read them, so no running count can sway a vote still open.
+    """
+    return assembly.state == AssemblyState.CLOSED
+
+
+def published_assemblies() -> QuerySet:
+    """Every assembly :func:`is_published` allows the public to read."""
+    return Assembly.objects.filter(state=AssemblyState.CLOSED)

@@ -5,6 +5,7 @@ general assemblies, for its public register page (public facts only, from
 from django import template
 
 from taavon.assemblies.convening.services import public_notices
+from taavon.assemblies.published.selectors import held_assemblies
 from taavon.registry.models import Cooperative
 
 register = template.Library()
@@ -16,3 +17,9 @@ def assembly_notices(cooperative):
     if not isinstance(cooperative, Cooperative):
         cooperative = Cooperative.objects.filter(national_id=str(cooperative)).first()
     return {"notices": public_notices(cooperative) if cooperative is not None else []}
+
+
+@register.inclusion_tag("assemblies/published/_held_assemblies.html")
+def held_assembly_results(national_id):
+    """The cooperative's last held assemblies, each linking to its public results."""
+    return {"held": list(held_assemblies(str(national_id))[:5])}

@@ -336,10 +336,13 @@ def bulletin(request, assembly_id, item_id):
         context["result"] = result_view(item)
         context["first_url"] = reverse("assemblies:bulletin", args=[assembly.pk, item.pk])
         context["next_url"] = f"{context['first_url']}?after={page.next_after}" if page.next_after else ""
+        context["json_url"] = reverse("assemblies:bulletin_json", args=[assembly.pk, item.pk])
+        context["receipt_url"] = reverse("assemblies:receipt", args=[assembly.pk, item.pk])
     return render(request, "assemblies/voting/bulletin.html", context)
 
 
-def _json_stream(item):
+def json_stream(item):
+    """The whole bulletin board of the closed ``item`` as JSON, in chunks (a million ballots never sit in memory)."""
     header = ballot_box.bulletin_header(item)
     head = json.dumps(header, ensure_ascii=False)
     yield head[:-1] + ', "ballots": ['
@@ -365,7 +368,7 @@ def bulletin_json(request, assembly_id, item_id):
             status=409,
             content_type="application/json",
         )
-    response = StreamingHttpResponse(_json_stream(item), content_type="application/json; charset=utf-8")
+    response = StreamingHttpResponse(json_stream(item), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bulletin-{assembly.pk}-{item.pk}.json"'
     return response
 

@@ -1,0 +1,1 @@
+"""What the public reads of a held assembly: its results and the bulletin board of each item."""
