@@ -257,3 +257,18 @@ def test_every_operation_documents_its_error_answers_in_the_one_error_shape(clie
     assert "401" not in schema["paths"][API + "/rules"]["get"]["responses"]
     results = schema["paths"][API + "/assemblies/{assembly_id}/items/{item_id}/results"]["get"]["responses"]
     assert results["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+
+
+def test_the_413_given_before_django_runs_follows_the_same_language_rule():
+    from taavon.core.body_limits import raw_answer
+
+    def answer(path, cookie, accept):
+        headers, body = raw_answer(path, 1024 * 1024, cookie, accept)
+        return dict(headers)[b"Content-Language"].decode(), body
+
+    language, body = answer("/api/v1/cooperatives", "taavon_language=fa", "en-US,en;q=0.9")
+    assert language == "en" and b'"code": "too_large"' in body and b'"field": null' in body
+    assert answer("/api/v1/cooperatives", "taavon_language=en", None)[0] == "en"
+    assert answer("/api/v1/cooperatives", None, "de")[0] == "fa"
+    # A page keeps to the switch (the cookie) alone.
+    assert answer("/registry/", None, "en")[0] == "fa"
