@@ -272,3 +272,13 @@ def test_the_413_given_before_django_runs_follows_the_same_language_rule():
     assert answer("/api/v1/cooperatives", None, "de")[0] == "fa"
     # A page keeps to the switch (the cookie) alone.
     assert answer("/registry/", None, "en")[0] == "fa"
+
+
+def test_a_browser_session_without_its_csrf_token_is_a_403_that_says_so(coop):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(helpers.user(Role.OFFICER, cooperative=coop, password=None))
+    answer = browser.post(API + "/accounts/tokens", {"name": "script"}, content_type="application/json", **IN_ENGLISH)
+    body = shape(answer, 403)
+    assert body["errors"][0]["code"] == "csrf_failed" and "CSRF" in body["errors"][0]["message"]
