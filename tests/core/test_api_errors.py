@@ -282,3 +282,43 @@ def test_a_browser_session_without_its_csrf_token_is_a_403_that_says_so(coop):
     answer = browser.post(API + "/accounts/tokens", {"name": "script"}, content_type="application/json", **IN_ENGLISH)
     body = shape(answer, 403)
     assert body["errors"][0]["code"] == "csrf_failed" and "CSRF" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_each_pydantic_refusal_our_inputs_can_meet_has_its_own_translated_message(language):
+    """Each pydantic error type below gets our message with its limits filled in, never the generic one."""
+    import datetime
+    import enum
+
+    from django.utils import translation
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from taavon.core.api_errors import input_errors
+
+    class Kind(enum.Enum):
+        MOTION = "motion"
+        ELECTION = "election"
+
+    class Sample(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        count: int = Field(0, ge=0, le=10)
+        title: str = Field("", min_length=2, max_length=5)
+        marks: list[int] = Field([], max_length=2)
+        kind: Kind = Kind.MOTION
+        on: datetime.date | None = None
+        at: datetime.datetime | None = None
+        flag: bool = False
+
+    bad = [
+        {"count": "x"}, {"count": -1}, {"count": 11}, {"count": 10**30}, {"title": "a"}, {"title": "abcdefg"},
+        {"title": 5}, {"marks": [1, 2, 3]}, {"marks": "no"}, {"kind": "other"}, {"on": "someday"},
+        {"at": "later"}, {"flag": "perhaps"}, {"extra": 1},
+    ]
+    with translation.override(language):
+        generic = str(translation.gettext("This value is not valid."))
+        for data in bad:
+            with pytest.raises(ValidationError) as refused:
+                Sample.model_validate(data)
+            (entry,) = input_errors([{**e, "loc": ("body", "payload", *e["loc"])} for e in refused.value.errors()])
+            assert entry["field"] == next(iter(data)) and entry["message"] != generic, (data, entry)
+            assert "%(" not in entry["message"] and persian(entry["message"]) == (language == "fa"), entry
