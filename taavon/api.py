@@ -4,6 +4,7 @@ Machine clients authenticate with ``Authorization: Bearer <token>`` (per-user AP
 browsers with their session. Endpoints call the same services and selectors as the pages.
 """
 
+import asyncio
 import functools
 import logging
 import math
@@ -44,8 +45,8 @@ def _bounded_ids(url):
 
 def _method_refused_in_shape(url):
     """``url`` whose answer to a method no operation takes (django-ninja's plain-text 405) is in the one error shape."""
-    if not isinstance(url, URLPattern):
-        return url
+    if not isinstance(url, URLPattern) or asyncio.iscoroutinefunction(url.callback):
+        return url  # every operation is sync today; an async one keeps django-ninja's own view
     callback = url.callback
 
     @functools.wraps(callback)  # keeps the csrf_exempt mark django-ninja puts on its views
