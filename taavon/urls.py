@@ -18,3 +18,5 @@ urlpatterns = [
 
 handler403 = "taavon.core.views.forbidden"
 handler404 = "taavon.core.views.not_found"
+handler400 = "taavon.core.views.bad_request"
+handler500 = "taavon.core.views.server_error"

@@ -120,6 +120,18 @@ class Api:
         return self.client.patch(self.base + path, data, content_type="application/json", **self.headers)
 
 
+def field_errors(answer) -> dict[str, list[str]]:
+    """An API error answer's messages by the field they are about (``__all__``: the whole request),
+    after checking it is in the one error shape."""
+    body = answer.json()
+    assert set(body) == {"detail", "errors"} and body["errors"], body
+    found: dict[str, list[str]] = {}
+    for entry in body["errors"]:
+        assert set(entry) == {"field", "code", "message"} and entry["code"], entry
+        found.setdefault(entry["field"] or "__all__", []).append(entry["message"])
+    return found
+
+
 def at_once(*works, connections: int = 30) -> list:
     """Run each callable in its own thread, all released together (at most ``connections`` holding a
     database connection at once); what each returned or raised, in order."""

@@ -3,11 +3,24 @@ the type. Each raises ``ValueError`` with a translatable message, which pydantic
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic_core import PydanticCustomError
 
 from .jalali import parse_jalali
 from .persian import to_ascii_digits
+
+
+def cleaned_by(clean, value):
+    """``clean(value)`` of a Django cleaner (``core.identifiers``), its refusal reported by pydantic
+    with the cleaner's own code (``national_code_invalid``) and translated message."""
+    try:
+        return clean(value)
+    except ValidationError as exc:
+        code = next((e.code for e in exc.error_list if e.code), "invalid")
+        # No context: pydantic leaves the message as it is (a template only with a context).
+        raise PydanticCustomError(code, " ".join(str(m) for m in exc.messages)) from None
 
 # Real offsets run from -12:00 to +14:00; PostgreSQL refuses beyond about ±16 hours (a 500).
 MAX_UTC_OFFSET = datetime.timedelta(hours=14)

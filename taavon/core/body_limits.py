@@ -13,7 +13,7 @@ route. They are enforced at three doors, so no path buffers an over-large body:
 
 The first two answer before Django's middleware could run (nothing of the request is read yet),
 so their answer is a minimal one of its own (:func:`too_large_answer`): the API's error shape under
-``/api/``, else a small page, in the language of the ``taavon_language`` cookie.
+``/api/``, else a small page, in the language :func:`taavon.core.languages.language_for` picks.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ import re
 from http.cookies import SimpleCookie
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taavon.core import api_errors
+from taavon.core.languages import language_for
 from taavon.core.persian import to_persian_digits
 
 STATUS = 413
@@ -68,8 +70,8 @@ def _messages(limit: int, language: str) -> tuple[str, str]:
     return title, message
 
 
-def language_of(cookie_header: str | None) -> str:
-    """The language chosen in the ``taavon_language`` cookie of a raw ``Cookie`` header, else the default."""
+def language_of(path: str, cookie_header: str | None, accept_language: str | None = None) -> str:
+    """The language to answer ``path`` in, from the raw ``Cookie`` and ``Accept-Language`` headers."""
     chosen = None
     if cookie_header:
         cookies: SimpleCookie = SimpleCookie()
@@ -79,7 +81,7 @@ def language_of(cookie_header: str | None) -> str:
             cookies.clear()
         if settings.LANGUAGE_COOKIE_NAME in cookies:
             chosen = cookies[settings.LANGUAGE_COOKIE_NAME].value
-    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language_for(path, accept_language=accept_language, cookie=chosen)
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,7 +90,7 @@ def too_large_answer(path_kind: str, limit: int, language: str) -> tuple[bytes, 
     with translation.override(language):
         title, message = _messages(limit, language)
         if path_kind == "api":
-            body = json.dumps({"detail": title, "errors": {"__all__": [message]}}, ensure_ascii=False)
+            body = json.dumps(api_errors.body(title, [api_errors.error(None, "too_large", message)]), ensure_ascii=False)
             return b"application/json", body.encode("utf-8")
         html = render_to_string(
             "core/too_large.html", {"title": title, "message": message, "rtl": translation.get_language_bidi()}
@@ -96,11 +98,13 @@ def too_large_answer(path_kind: str, limit: int, language: str) -> tuple[bytes, 
         return b"text/html; charset=utf-8", html.encode("utf-8")
 
 
-def raw_answer(path: str, limit: int, cookie_header: str | None) -> tuple[list[tuple[bytes, bytes]], bytes]:
+def raw_answer(
+    path: str, limit: int, cookie_header: str | None, accept_language: str | None = None
+) -> tuple[list[tuple[bytes, bytes]], bytes]:
     """The headers and body of the 413 for ``path`` when Django's middleware cannot run; the connection closes after it."""
     from taavon.core.security import policy_for
 
-    language = language_of(cookie_header)
+    language = language_of(path, cookie_header, accept_language)
     content_type, body = too_large_answer("api" if path.startswith("/api/") else "page", limit, language)
     headers = [
         (b"Content-Type", content_type),
@@ -139,7 +143,7 @@ class BodyLimitMiddleware:
         title, message = _messages(limit, language)
         response: HttpResponse
         if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": title, "errors": {"__all__": [message]}}, status=STATUS)
+            response = api_errors.json_response(title, [api_errors.error(None, "too_large", message)], status=STATUS)
         else:
             response = render(request, "core/error.html", {"title": title, "message": message}, status=STATUS)
         return response

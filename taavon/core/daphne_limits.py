@@ -84,8 +84,10 @@ class LimitedWebRequest(WebRequest):
         self.content = io.BytesIO()
         self.channel.persistent = False
         cookies = self.requestHeaders.getRawHeaders(b"Cookie") or []
+        languages = self.requestHeaders.getRawHeaders(b"Accept-Language") or []
         headers, body = body_limits.raw_answer(
-            self._limited_path, self._limit, "; ".join(c.decode("latin-1") for c in cookies) or None
+            self._limited_path, self._limit, "; ".join(c.decode("latin-1") for c in cookies) or None,
+            ", ".join(a.decode("latin-1") for a in languages) or None,
         )
         reason = b"Content Too Large"
         head = b"HTTP/1.1 %d %s\r\n" % (body_limits.STATUS, reason)

@@ -102,8 +102,11 @@ class ThreadPoolHTTP:
         if body is None:
             return  # the client left before sending the whole request
         if body is TOO_LARGE:
-            cookie = _header(scope, b"cookie")
-            headers, content = body_limits.raw_answer(path, limit, cookie.decode("latin-1") if cookie else None)
+            cookie, accept_language = _header(scope, b"cookie"), _header(scope, b"accept-language")
+            headers, content = body_limits.raw_answer(
+                path, limit, cookie.decode("latin-1") if cookie else None,
+                accept_language.decode("latin-1") if accept_language else None,
+            )
             await send({"type": "http.response.start", "status": body_limits.STATUS, "headers": headers})
             await send({"type": "http.response.body", "body": content})
             return

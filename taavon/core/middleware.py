@@ -1,31 +1,36 @@
 """Middleware of every request: the language, and refusing text a database cannot store.
 
-Language: Persian unless the user chose English with the switch (a cookie).
+Language: Persian unless the user chose English with the switch (a cookie); the API also reads
+``Accept-Language`` first (the rule is :func:`taavon.core.languages.language_for`).
 
-Django's LocaleMiddleware would follow the browser's Accept-Language, which shows English to
-most government desktops whatever their users read; Taavon is Persian first.
+Django's LocaleMiddleware would follow the browser's Accept-Language on pages too, which shows
+English to most government desktops whatever their users read; Taavon is Persian first.
 """
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from . import api_errors
+from .languages import API_PREFIX, language_for
+
 
 class LanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.supported = {code for code, _ in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = language_for(
+            request.path,
+            accept_language=request.headers.get("Accept-Language"),
+            cookie=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        )
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Accept-Language", "Cookie") if request.path.startswith(API_PREFIX) else ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
 
@@ -62,7 +67,7 @@ class RejectNulMiddleware:
         if not fields:
             return self.get_response(request)
         message = _("The text contains a character that is not allowed (NUL). Remove it and try again.")
-        if request.path.startswith("/api/"):
-            detail = {"detail": str(_("The data is not valid.")), "errors": {f: [str(message)] for f in fields}}
-            return JsonResponse(detail, status=422)
+        if request.path.startswith(API_PREFIX):
+            errors = [api_errors.error(None if f == "__all__" else f, "nul_character", message) for f in fields]
+            return api_errors.json_response(_("The data is not valid."), errors, status=422)
         return render(request, "core/error.html", {"title": _("Bad request"), "message": message}, status=400)

@@ -1,8 +1,12 @@
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.views import defaults
+
+from . import api_errors
+from .languages import API_PREFIX
 
 
 def home(request):
@@ -19,18 +23,36 @@ def home(request):
 
 
 def forbidden(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(403)
     return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
 
 
 def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         # A path no API route matches (e.g. a path id that is not a number): the API's one error shape.
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return api_errors.refusal(404)
     return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you.")}, status=404)
 
 
 def rate_limited(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(429)
     return render(request, "core/error.html", {"title": _("Too many requests"), "message": _("Too many requests. Please wait a minute and try again.")}, status=429)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (e.g. too many form fields); in the API's shape under ``/api/``."""
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Django's 500 (an error outside the API's own handler, e.g. in a middleware); in the API's shape under ``/api/``."""
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(500)
+    return defaults.server_error(request)
 
 
 def health(request):

@@ -1,7 +1,8 @@
 """The registry API at ``/api/v1/cooperatives``: the same selectors and services as the pages.
 
 Reach: 404 for a cooperative outside the caller's scope, 403 for a role that may never do the
-action (an analyst editing), 422 with messages when a rule refuses the data. Input tolerates
+action (an analyst editing), 422 with messages when a rule refuses the data, 409 when the record's
+state refuses (a member who has left, a position already ended). Input tolerates
 Persian digits, thousands separators and Jalali dates (``1404/06/14``; ISO dates work too).
 """
 
@@ -16,7 +17,8 @@ from pydantic import field_validator
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action, can, scoped_provinces
-from taavon.core.api_inputs import jalali_date
+from taavon.core.api_errors import state_conflicts
+from taavon.core.api_inputs import cleaned_by, jalali_date
 from taavon.core.identifiers import clean_legal_national_id, clean_mobile, clean_national_code, clean_postal_code
 from taavon.core.pagination import LimitOffset
 from taavon.core.persian import to_ascii_digits
@@ -36,6 +38,9 @@ from .models import (
 
 router = Router()
 
+# Refusals by a membership's or a position's state (409); the others are about what was sent (422).
+state_conflicts("already_left", "left", "already_ended")
+
 
 def reach(action: Action = Action.VIEW) -> list:
     """Both ways in, reaching the cooperative in the path (kept on ``request.cooperative``) for ``action``."""
@@ -46,14 +51,6 @@ _SEPARATORS = str.maketrans("", "", ",\u066c\u060c _")
 
 
 # --------------------------------------------------------------------------- input cleaning
-
-
-def _clean_with(clean, value):
-    """Run a core.identifiers cleaner, turning its Django error into the ValueError pydantic reports."""
-    try:
-        return clean(value)
-    except ValidationError as exc:
-        raise ValueError(" ".join(str(m) for m in exc.messages)) from None
 
 
 
@@ -111,22 +108,22 @@ class _Tolerant(Schema):
     @field_validator("national_id", mode="before", check_fields=False)
     @classmethod
     def _national_id(cls, value):
-        return _clean_with(clean_legal_national_id, value) if value is not None else value
+        return cleaned_by(clean_legal_national_id, value) if value is not None else value
 
     @field_validator("national_code", mode="before", check_fields=False)
     @classmethod
     def _national_code(cls, value):
-        return _clean_with(clean_national_code, value) if value is not None else value
+        return cleaned_by(clean_national_code, value) if value is not None else value
 
     @field_validator("postal_code", mode="before", check_fields=False)
     @classmethod
     def _postal_code(cls, value):
-        return _clean_with(clean_postal_code, value) if value else value
+        return cleaned_by(clean_postal_code, value) if value else value
 
     @field_validator("mobile", mode="before", check_fields=False)
     @classmethod
     def _mobile(cls, value):
-        return _clean_with(clean_mobile, value) if value else value
+        return cleaned_by(clean_mobile, value) if value else value
 
     @field_validator("province", "county", mode="before", check_fields=False)
     @classmethod
@@ -597,6 +594,9 @@ class PersonMembershipsOut(Schema):
 )
 def person_memberships(request, national_code: str):
     """Empty when none is in your reach, whether or not the person is registered."""
-    code = clean_national_code(national_code)  # a malformed code: 422 with the validator's message
+    try:
+        code = clean_national_code(national_code)
+    except ValidationError as exc:  # a malformed code: 422 on the parameter, with the validator's message
+        raise ValidationError({"national_code": exc.error_list}) from None
     name, rows = selectors.memberships_in_reach(request.auth, code)
     return {"national_code": code, "name": name, "memberships": rows}

@@ -78,9 +78,9 @@ def test_a_program_convenes_checks_publishes_and_follows_the_notice(client, coop
     assert OutboundMessage.objects.filter(topic=f"assembly:{assembly_id}:notice").count() == 7
 
     late = api.patch(f"/{assembly_id}", {"title": "دیر"})
-    assert late.status_code == 422 and "can no longer be changed" in str(late.json())
+    assert late.status_code == 409 and "can no longer be changed" in str(late.json())
     again = api.post(f"/{assembly_id}/publish", {})
-    assert again.status_code == 422
+    assert again.status_code == 409  # already published: the state refuses
 
 
 def test_a_refused_notice_answers_422_with_the_rule_and_writes_nothing(client, coop):
@@ -102,7 +102,7 @@ def test_the_second_call_through_the_api(client, coop):
     factory.motion(first)
     day = timezone.localdate() + datetime.timedelta(days=21)
     times = {"starts_at": f"{day.isoformat()}T09:00:00", "ends_at": f"{day.isoformat()}T11:00:00"}
-    assert api.post(f"/{first.pk}/second-call", times).status_code == 422  # not adjourned for want of quorum
+    assert api.post(f"/{first.pk}/second-call", times).status_code == 409  # not adjourned for want of quorum
     Assembly.objects.filter(pk=first.pk).update(state="no_quorum")
     response = api.post(f"/{first.pk}/second-call", times)
     assert response.status_code == 201

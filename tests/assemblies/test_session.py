@@ -399,7 +399,7 @@ def test_the_api_runs_check_in_quorum_opening_and_closing(client):
     client.force_login(member_of(roll[0]))
     checked = client.post(f"{base}/check-in")
     assert checked.status_code == 201 and checked.json()["person"]["id"] == roll[0].person_id
-    assert client.post(f"{base}/check-in").status_code == 422
+    assert client.post(f"{base}/check-in").status_code == 409  # already checked in: the state refuses
     figures = client.get(f"{base}/quorum").json()
     assert (figures["present"], figures["required"], figures["reached"]) == (1, 4, False)
     assert figures["rule"] == "assembly.quorum.ordinary.first"
@@ -418,7 +418,7 @@ def test_the_api_runs_check_in_quorum_opening_and_closing(client):
     assert opened.json()["state"] == "in_session"
     closed = client.post(f"{base}/session/close")
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
-    assert client.post(f"{base}/session/adjourn").status_code == 422
+    assert client.post(f"{base}/session/adjourn").status_code == 409  # closed: the state refuses
 
 
 def test_the_api_refuses_outsiders_before_reading_the_body(client):

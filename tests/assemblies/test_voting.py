@@ -490,8 +490,8 @@ def test_results_stay_hidden_until_the_item_closes(client, room):
     bulletin = api.get(f"/{room.assembly.pk}/items/{room.motion.pk}/bulletin")
     turnout = api.get(f"/{room.assembly.pk}/items/{room.motion.pk}/turnout").json()
 
-    assert hidden.status_code == 422 and "published when voting on the item closes" in str(hidden.json())
-    assert bulletin.status_code == 422
+    assert hidden.status_code == 409 and "published when voting on the item closes" in str(hidden.json())
+    assert bulletin.status_code == 409
     assert turnout == {"item": room.motion.pk, "state": "open", "voted": 1, "votes_present": 5, "roll": 7, "percent": 20}
     assert api.get(f"/{room.assembly.pk}/voting").json()["item"]["result"] is None
     room.close(room.motion)
@@ -520,7 +520,7 @@ def test_a_member_votes_through_the_api_and_checks_the_receipt(client, room):
     code = cast.json()["receipt_code"]
     assert api.post(f"{base}/ballots", {"roll_entry": principal.pk, "choice": 2}).status_code == 201
     twice = api.post(f"{base}/ballots", {"roll_entry": holder.pk, "choice": 2})
-    assert twice.status_code == 422 and "already been cast" in str(twice.json())
+    assert twice.status_code == 409 and "already been cast" in str(twice.json())
     extra = api.post(f"{base}/ballots", {"roll_entry": holder.pk, "choice": 2, "voter": 1})
     assert extra.status_code == 422
     assert api.post(f"{base}/close").status_code == 403

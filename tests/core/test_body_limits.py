@@ -176,7 +176,8 @@ def test_a_chunked_post_without_a_length_is_cut_off_at_the_limit(server):
     assert _status(answer) == 413, answer[:300]
     # The API's one error shape, in Persian by default.
     payload = json.loads(body)
-    assert set(payload) == {"detail", "errors"} and "۱" in payload["errors"]["__all__"][0]
+    assert set(payload) == {"detail", "errors"} and "۱" in payload["errors"][0]["message"]
+    assert payload["errors"][0]["code"] == "too_large" and payload["errors"][0]["field"] is None
     assert upload.sent < 10 * MB
 
 
@@ -214,9 +215,10 @@ def test_the_pool_cuts_off_a_body_without_length_as_it_passes_the_limit():
     assert status == 413 and app.environ is None
     payload = json.loads(b"".join(chunks))
     assert payload["detail"] == "The request is too large"
-    assert payload["errors"]["__all__"] == [
-        "This address accepts at most 1 MB in one request. Send less, or split a file into smaller ones."
-    ]
+    assert payload["errors"] == [{
+        "field": None, "code": "too_large",
+        "message": "This address accepts at most 1 MB in one request. Send less, or split a file into smaller ones.",
+    }]
 
 
 # --- Django's middleware (the test client, WSGI) ----------------------------------------------
@@ -241,7 +243,7 @@ def test_the_api_refuses_a_body_over_the_limit_in_its_error_shape(client):
     response = api.post("/accounts/login", {"national_code": "x" * (limit_for("/api/v1/accounts/login") + 1)})
     assert response.status_code == 413
     assert response.json()["detail"] == "The request is too large"
-    assert list(response.json()["errors"]) == ["__all__"]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(None, "too_large")]
 
 
 @pytest.mark.django_db(transaction=True)

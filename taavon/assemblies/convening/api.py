@@ -2,7 +2,7 @@
 
 Reach is checked before the request body is read: 404 for an assembly or cooperative outside the
 caller's scope, 403 for a role that may never do the action; a rule refusing the data is a 422
-with the rule quoted. Dates and times are ISO 8601, or Jalali (``1404/06/14 10:30``, Persian
+with the rule quoted, the assembly's state refusing (the notice already published) a 409. Dates and times are ISO 8601, or Jalali (``1404/06/14 10:30``, Persian
 digits accepted).
 """
 
@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from taavon.accounts.auth import api_auth, reach
 from taavon.accounts.scoping import Action
+from taavon.core.api_errors import state_conflicts
 from taavon.core.api_inputs import jalali_date, moment
 from taavon.registry.models import Cooperative
 
@@ -21,6 +22,9 @@ from ..reach import assembly_for, participant_assemblies
 from . import services as convening
 
 router = Router(tags=["assemblies: convening"])
+
+# Refusals by the assembly's state (409); the legal checks of the dates and agenda sent are 422.
+state_conflicts("not_draft", "not_first_call", "not_no_quorum", "second_call_exists")
 
 # --------------------------------------------------------------------------- input
 

@@ -4,7 +4,8 @@ approve them with a one-time code, submit, register or return them, notify the d
 The same services as the pages (:mod:`.minutes`). Reach is checked when the caller is
 authenticated, before the body is read: 404 for an assembly the caller may not see (or whose
 minutes do not exist yet), 403 when they may see it but not do this (a member approving who is not
-on the presiding board, an officer registering); 422 with the rule's message when a rule refuses.
+on the presiding board, an officer registering); 409 with the rule's message when the minutes' or the
+assembly's state refuses (not approved yet, already submitted), 422 when what was sent is wrong.
 """
 
 from datetime import date, datetime
@@ -15,12 +16,19 @@ from ninja import Router, Schema
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action
+from taavon.core.api_errors import state_conflicts
 
 from ..models import Assembly, Minutes, MinutesState
 from . import pdf
 from . import services as service
 
 router = Router()
+
+# Refusals by the minutes' or the assembly's state (409), and a registry that refuses the result.
+state_conflicts(
+    "not_closed", "minutes_approved", "not_draft", "already_approved", "not_approved", "not_submitted",
+    "already_notified", "registry_update",
+)
 
 
 # --------------------------------------------------------------------------- reach

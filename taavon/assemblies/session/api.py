@@ -3,8 +3,9 @@
 The same services as the pages (:mod:`.proxies`, :mod:`.services` imported as ``attendance``,
 which also looks up the national codes sent). Reach is checked when the caller is authenticated,
 before the body is read: 404 for an assembly the caller neither takes part in nor may see, 403
-when they may see it but not do this (a member deciding proxies, an analyst checking in); 422
-with the rule's message when a rule refuses.
+when they may see it but not do this (a member deciding proxies, an analyst checking in); 409
+with the rule's message when the assembly's or the proxy's state refuses (check-in closed, quorum not
+reached), 422 when what was sent is wrong (a national code not on the roll).
 """
 
 from datetime import datetime
@@ -17,12 +18,20 @@ from ninja import Query, Router, Schema, Status
 from taavon import rules
 from taavon.accounts.auth import reach
 from taavon.accounts.scoping import Action
+from taavon.core.api_errors import ErrorOut, state_conflicts
 
 from ..models import Assembly, Proxy, ProxyState
 from . import proxies
 from . import services as attendance
 
 router = Router()
+
+# Refusals by the assembly's or the proxy's state (409); the others are about what was sent (422).
+state_conflicts(
+    "proxy_closed", "checked_in", "one_proxy", "chain_principal_holds", "not_live", "revoke_closed", "not_pending",
+    "decide_closed", "check_in_closed", "already_checked_in", "before_start", "not_noticed", "no_quorum",
+    "quorum_reached", "not_in_session", "item_open", "secretary_check_in_electronic", "online_check_in_in_person",
+)
 
 
 # --------------------------------------------------------------------------- schemas
@@ -120,7 +129,9 @@ class SessionOut(Schema):
 
 def _quorum_out(assembly) -> dict:
     if not assembly.rules:
-        raise ValidationError(_("Attendance is counted once the notice is published and the voter roll is frozen."))
+        raise ValidationError(
+            _("Attendance is counted once the notice is published and the voter roll is frozen."), code="not_noticed"
+        )
     key = attendance.quorum_rule_key(assembly)
     return {
         **attendance.attendance_payload(assembly),
@@ -141,7 +152,7 @@ def _check_in_out(person, row, *, as_holder: bool) -> dict:
 # --------------------------------------------------------------------------- operations
 
 
-@router.get("/{int:assembly_id}/quorum", response=QuorumOut, auth=reach(Assembly), summary="Attendance and quorum now")
+@router.get("/{int:assembly_id}/quorum", response={200: QuorumOut, 409: ErrorOut}, auth=reach(Assembly), summary="Attendance and quorum now")
 def quorum(request, assembly_id: int):
     return _quorum_out(request.assembly)
 

@@ -3,10 +3,10 @@ candidates.
 
 The same services as the pages (:mod:`.voting`, :mod:`.ballot_box`). Reach is checked when the
 caller is authenticated, before the body is read: 404 for an assembly the caller neither takes
-part in nor may see, 403 when they may see it but not run the vote; 422 with the rule's message
-when a rule refuses (voting not open, already voted, a proxy not confirmed, a ballot altered…).
-Bodies with unknown fields are refused (422). Results and ballots are published only once voting
-on the item has closed.
+part in nor may see, 403 when they may see it but not run the vote; 409 when the item's or the
+assembly's state refuses (voting not open, already voted, results before the close), 422 when what
+was sent is wrong (a ballot altered, a vote not owed). Bodies with unknown fields are refused
+(422). Results and ballots are published only once voting on the item has closed.
 """
 
 from django.core.exceptions import ValidationError
@@ -18,12 +18,19 @@ from pydantic import ConfigDict
 
 from taavon.accounts.auth import reach
 from taavon.accounts.scoping import Action
+from taavon.core.api_errors import ErrorOut, state_conflicts
 
 from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
 from . import ballot_box
 from . import services as voting
 
 router = Router(tags=["assemblies: voting"])
+
+# Refusals by the item's or the assembly's state (409); the others are about what was sent (422).
+state_conflicts(
+    "not_election", "not_noticed", "duplicate", "withdrawn", "not_in_session", "already_open", "closed",
+    "other_open", "no_candidates", "no_quorum", "not_open", "already_voted", "not_closed",
+)
 
 
 # --------------------------------------------------------------------------- reach
@@ -263,12 +270,12 @@ def turnout(request, assembly_id: int, item_id: int):
 
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/results",
-    response=ResultOut,
+    response={200: ResultOut, 409: ErrorOut},
     auth=reach(Assembly),
     summary="The result of a closed item",
 )
 def results(request, assembly_id: int, item_id: int):
-    """Published only once voting has closed (422 before)."""
+    """Published only once voting has closed (409 before)."""
     item = _item(request, item_id)
     if item.state != ItemState.CLOSED:
         raise ValidationError(_("Results are published when voting on the item closes."), code="not_closed")
@@ -277,13 +284,13 @@ def results(request, assembly_id: int, item_id: int):
 
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/bulletin",
-    response=BulletinOut,
+    response={200: BulletinOut, 409: ErrorOut},
     auth=reach(Assembly),
     summary="The bulletin board of a closed item",
 )
 def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: int = 100):
     """Ballots in chain order, ``limit`` (at most 1000) after the receipt hash ``after``; follow
-    ``next_after`` for the next page (empty on the last). The whole board streams from
+    ``next_after`` for the next page (empty on the last); 409 before voting closes. The whole board streams from
     ``/assemblies/<assembly_id>/items/<item_id>/bulletin.json``."""
     page = ballot_box.bulletin(_item(request, item_id), after=after, limit=limit)
     return {
@@ -321,7 +328,7 @@ def _election(request, item_id) -> AgendaItem:
 
 @router.get(
     "/{int:assembly_id}/items/{int:item_id}/candidates",
-    response=list[CandidateOut],
+    response={200: list[CandidateOut], 409: ErrorOut},
     auth=reach(Assembly),
     summary="Candidates of an election",
 )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
+from taavon.core import api_errors
 from taavon.core.errors import message_list
 
 from ..models import AgendaItem, AssemblyState, Candidate, Choice, ItemKind, ItemState
@@ -363,10 +364,9 @@ def bulletin_json(request, assembly_id, item_id):
     assembly = assembly_for(request.user, assembly_id)
     item = _item(assembly, item_id)
     if item.state != ItemState.CLOSED:
-        return HttpResponse(
-            json.dumps({"detail": _("The ballots of an item are published when voting on it closes.")}),
-            status=409,
-            content_type="application/json",
+        # The API's answer to the same request (its bulletin and results): 409, in the API's error shape.
+        return api_errors.refusal(
+            409, code="not_closed", message=_("The ballots of an item are published when voting on it closes.")
         )
     response = StreamingHttpResponse(json_stream(item), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bulletin-{assembly.pk}-{item.pk}.json"'

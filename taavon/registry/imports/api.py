@@ -3,7 +3,8 @@
 Upload a file to get a preview (every refused row with its reasons), then confirm or discard
 it; download the member list as XLSX or CSV. The same services as the pages
 (:mod:`taavon.registry.imports.services`, :mod:`taavon.registry.imports.exports`) and the same scoping: MANAGE
-to import, VIEW to export.
+to import, VIEW to export. An import already confirmed or discarded, or one the register changed
+under, is a 409.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from ninja.files import UploadedFile
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action, get_or_404
+from taavon.core.api_errors import state_conflicts
 
 from ..models import Cooperative, ImportBatch
 from ..selectors import cooperative_for
@@ -22,6 +24,9 @@ from . import exports
 from . import services as imports
 
 router = Router()
+
+# Refusals by the import's state, or the register's changing under it (409).
+state_conflicts("import_closed", "import_conflict", "import_outdated")
 
 
 class ImportErrorRow(Schema):

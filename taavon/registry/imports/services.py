@@ -919,7 +919,10 @@ def remap_member_import(
             raise ValidationError(_("This import was already confirmed or discarded."), code="import_closed")
         layout = batch.layout or {}
         if not layout.get("columns") or batch.source is None:
-            raise ValidationError(_("This import was checked before columns could be chosen: upload the file again."))
+            raise ValidationError(
+                _("This import was checked before columns could be chosen: upload the file again."),
+                code="import_outdated",
+            )
         if share_price is not None and share_price < 1:
             raise ValidationError({"share_price": [_("The price of one share must be at least one rial.")]})
         columns = [dict(c) for c in layout["columns"]]
