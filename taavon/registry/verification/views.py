@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from taavon.accounts.scoping import Action, require_scope
@@ -67,7 +68,12 @@ def members_request(request, pk):
         return redirect("registry:verification_batch", coop.pk, result.batch.pk)
     messages.success(
         request,
-        _("The provincial office was asked to verify %(count)s members.") % {"count": fadigits(result.requested)},
+        ngettext(
+            "The provincial office was asked to verify %(count)s member.",
+            "The provincial office was asked to verify %(count)s members.",
+            result.requested,
+        )
+        % {"count": fadigits(result.requested)},
     )
     return redirect(_members_url(coop))
 
