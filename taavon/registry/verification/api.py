@@ -178,11 +178,16 @@ def withdraw(request, cooperative_id: int, membership_id: int):
 
 
 def _conflict(exc: services.AlreadyDecided) -> dict:
-    return {"detail": _("Someone decided this request first: it is now “%(state)s”.") % {"state": exc.current.get_state_display()}}
+    return {
+        "detail": _("Someone decided this request first: it is now “%(state)s”.")
+        % {"state": exc.current.get_state_display()}
+    }
 
 
 @queue_router.get(
-    "", response=list[RequestOut], auth=auth.reach(VerificationRequest, Action.SUPERVISE, kwarg="request_id"),
+    "",
+    response=list[RequestOut],
+    auth=auth.reach(VerificationRequest, Action.SUPERVISE, kwarg="request_id"),
     summary="Requests awaiting your decision, oldest first",
 )
 @paginate(LimitOffset)

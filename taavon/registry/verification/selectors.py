@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from taavon.accounts.scoping import Action, get_or_404, has_any_scope, scope
@@ -107,13 +108,14 @@ def queue_cooperatives(user: Actor) -> QuerySet[Cooperative]:
 
 def request_for(user: Actor, pk: object, action: Action = Action.SUPERVISE) -> VerificationRequest:
     """One request the user may reach for ``action`` (404 out of reach, 403 seen but not allowed)."""
-    queryset = VerificationRequest.objects.select_related("membership__person", "cooperative", "requested_by", "decided_by")
+    queryset = VerificationRequest.objects.select_related(
+        "membership__person", "cooperative", "requested_by", "decided_by"
+    )
     return get_or_404(user, queryset, action, pk=pk)
 
 
-def batch_of(cooperative: Cooperative, pk: object) -> VerificationBatch:
-    from django.http import Http404
-
+def batch_of(cooperative: Cooperative, pk: int | str) -> VerificationBatch:
+    """One verification batch of ``cooperative`` (404 otherwise)."""
     found = VerificationBatch.objects.filter(cooperative=cooperative, pk=pk).first() if str(pk).isdigit() else None
     if found is None:
         raise Http404

@@ -133,7 +133,9 @@ def request_verification(*, actor: Actor, membership: Membership) -> Verificatio
         raise ValidationError(
             _("This member already awaits the provincial office."), code="already_requested"
         ) from None
-    record(actor, "verification.request", request, after={"membership": m.pk, "person": str(m.person), "state": PENDING})
+    record(
+        actor, "verification.request", request, after={"membership": m.pk, "person": str(m.person), "state": PENDING}
+    )
     return request
 
 
@@ -154,11 +156,15 @@ def request_verifications(
             raise ValidationError({"membership_ids": [_("Select at least one member.")]}, code="required")
         if len(ids) > SELECTION_LIMIT:
             raise ValidationError(
-                {"membership_ids": [_("Select at most %(limit)s members, or ask for every unverified member.")
-                                    % {"limit": SELECTION_LIMIT}]},
+                {
+                    "membership_ids": [
+                        _("Select at most %(limit)s members, or ask for every unverified member.")
+                        % {"limit": SELECTION_LIMIT}
+                    ]
+                },
                 code="too_many",
             )
-        count = _insert_pending(cooperative_id=cooperative.pk, user_id=user and user.pk, batch_id=None, ids=ids)
+        count = _insert_pending(cooperative_id=cooperative.pk, user_id=user.pk if user else None, batch_id=None, ids=ids)
         if not count:
             raise _nothing_to_request()
         record(actor, "verification.request_many", cooperative, after={"requested": count, "selected": len(ids)})
@@ -167,11 +173,16 @@ def request_verifications(
     if not total:
         raise _nothing_to_request()
     if total <= INLINE_LIMIT:
-        count = _insert_pending(cooperative_id=cooperative.pk, user_id=user and user.pk, batch_id=None)
+        count = _insert_pending(cooperative_id=cooperative.pk, user_id=user.pk if user else None, batch_id=None)
         record(actor, "verification.request_many", cooperative, after={"requested": count, "all_unverified": True})
         return BulkResult(count)
     batch = VerificationBatch.objects.create(cooperative=cooperative, requested_by=user, total=total)
-    record(actor, "verification.request_many", cooperative, after={"members": total, "batch": batch.pk, "all_unverified": True})
+    record(
+        actor,
+        "verification.request_many",
+        cooperative,
+        after={"members": total, "batch": batch.pk, "all_unverified": True},
+    )
     enqueue("registry.verification.request_batch", batch_id=batch.pk)
     return BulkResult(0, batch)
 
@@ -240,14 +251,32 @@ def refuse(*, actor: Actor, request: VerificationRequest, reason: str) -> Verifi
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError(
-            {"reason": [ValidationError(_("Say why you refuse: the officer needs the reason to fix the data."), code="required")]}
+            {
+                "reason": [
+                    ValidationError(
+                        _("Say why you refuse: the officer needs the reason to fix the data."), code="required"
+                    )
+                ]
+            }
         )
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
-            {"reason": [ValidationError(_("Enter at most %(limit)s characters."), code="max_length", params={"limit": REASON_MAX_LENGTH})]}
+            {
+                "reason": [
+                    ValidationError(
+                        _("Enter at most %(limit)s characters."), code="max_length", params={"limit": REASON_MAX_LENGTH}
+                    )
+                ]
+            }
         )
     decided = _claim(request, VerificationState.REFUSED, user=authenticated_user(actor), reason=reason)
-    record(actor, "verification.refuse", decided, before={"state": PENDING}, after={"state": decided.state, "reason": reason})
+    record(
+        actor,
+        "verification.refuse",
+        decided,
+        before={"state": PENDING},
+        after={"state": decided.state, "reason": reason},
+    )
     return decided
 
 

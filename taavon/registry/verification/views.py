@@ -58,7 +58,11 @@ def member_request(request, pk, membership_id):
 def members_request(request, pk):
     """The selected members (``membership``, repeated), or with ``all`` every unverified member."""
     coop = registry_selectors.cooperative_for(request.user, pk, Action.MANAGE)
-    ids = None if request.POST.get("all") else [i for i in request.POST.getlist("membership") if i.isdigit() and len(i) < 19]
+    ids = (
+        None
+        if request.POST.get("all")
+        else [i for i in request.POST.getlist("membership") if i.isdigit() and len(i) < 19]
+    )
     try:
         result = services.request_verifications(actor=request.user, cooperative=coop, membership_ids=ids)
     except ValidationError as exc:
@@ -128,7 +132,7 @@ def queue(request):
     rows = list(page.object_list)
     checks = {r.pk: selectors.person_check(r) for r in rows}
     for row in rows:
-        row.check = checks[row.pk]  # type: ignore[attr-defined]
+        row.person_check = checks[row.pk]
     page.object_list = rows
     return render(
         request,
