@@ -13,7 +13,7 @@ from taavon.audit.models import AuditEvent
 from taavon.jobs import testing as jobs_testing
 from taavon.jobs.queue import run_all
 from taavon.registry import selectors as registry_selectors
-from taavon.registry.models import Membership, VerificationBatch, VerificationRequest
+from taavon.registry.models import Membership, Person, VerificationBatch, VerificationRequest
 from taavon.registry.verification import selectors, services
 from tests import helpers
 
@@ -282,3 +282,25 @@ def test_two_supervisors_at_the_same_moment_one_verifies_the_other_is_told_it_wa
     supervisors = [helpers.user(Role.SUPERVISOR, province=home, password=None) for _ in range(2)]
     results = helpers.at_once(*(lambda s=s: services.verify(actor=s, request=item) for s in supervisors))
     assert sorted(type(r).__name__ for r in results) == ["AlreadyDecided", "VerificationRequest"], results
+
+
+def test_asking_for_every_unverified_member_costs_the_same_few_statements_for_ten_or_a_thousand(
+    coop, officer, django_assert_max_num_queries
+):
+    for size in (10, 1_000):
+        Membership.objects.filter(cooperative=coop).delete()
+        people = _people(size)
+        Membership.objects.bulk_create(
+            Membership(cooperative=coop, person=p, joined_on=datetime.date(2021, 1, 1)) for p in people
+        )
+        VerificationRequest.objects.filter(cooperative=coop).delete()
+        with django_assert_max_num_queries(8):
+            result = services.request_verifications(actor=officer, cooperative=coop)
+        assert result.requested == size
+
+
+def _people(count: int):
+    return Person.objects.bulk_create(
+        Person(national_code=helpers.national_code(), first_name="عضو", last_name=str(n), name_key=f"عضو {n}")
+        for n in range(count)
+    )
