@@ -60,6 +60,7 @@ def test_an_officer_asks_the_supervisor_verifies_from_the_queue_and_the_officer_
     assert "Awaiting the provincial office" in text(response)
 
     en.force_login(supervisor)
+    assert 'data-testid="verification-queue-nav"' in en.get("/").content.decode()
     queue = text(en.get(reverse("registry:verification_queue")))
     assert "1 request awaits you." in queue
     assert "زهرا کریمی" in queue and "check digit correct" in queue
