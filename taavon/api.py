@@ -29,6 +29,8 @@ from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
 from taavon.registry.imports.api import router as import_router
 from taavon.registry.public.api import router as public_router
+from taavon.registry.verification.api import queue_router as verification_queue_router
+from taavon.registry.verification.api import router as verification_router
 from taavon.rules.api import router as rules_router
 
 register_converter(RowIdConverter, "row_id")
@@ -91,6 +93,8 @@ api = TaavonApi(
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
+api.add_router("/cooperatives", verification_router, auth=api_auth(), tags=["member verification"])
+api.add_router("/verification-requests", verification_queue_router, auth=api_auth(), tags=["member verification"])
 api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
 api.add_router("/public", public_router, tags=["public register"])
 api.add_router("/public", held_router, tags=["public register"])

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from taavon.accounts.models import ApiToken, Role
 from taavon.audit.services import record
-from taavon.registry.models import ImportBatch, Position
+from taavon.registry.models import ImportBatch, Position, VerificationBatch, VerificationRequest
 from tests import helpers
 from tests.assemblies import factory
 
@@ -55,6 +55,10 @@ class Outside:
             term_start="2024-01-01", term_end="2027-01-01",
         )
         self.batch = ImportBatch.objects.create(cooperative=self.coop, filename="m.xlsx")
+        self.verification = VerificationRequest.objects.create(
+            cooperative=self.coop, membership=self.membership, requested_at="2025-01-01T00:00Z"
+        )
+        self.verification_batch = VerificationBatch.objects.create(cooperative=self.coop, total=1)
         record(None, "cooperative.update", self.coop)
         self.token, _ = ApiToken.issue(helpers.user(Role.OFFICER, cooperative=self.coop), "outsider")
         self.assembly = factory.freeze_roll(factory.assembly(self.coop, members=3))
@@ -73,6 +77,7 @@ class Outside:
             "position_id": self.position.pk, "batch_id": self.batch.pk, "token_id": self.token.pk,
             "national_id": self.coop.national_id, "national_code": self.membership.person.national_code,
             "assembly_id": self.assembly.pk, "item_id": self.item.pk, "proxy_id": self.proxy.pk,
+            "request_id": self.verification.pk, "verification_batch_id": self.verification_batch.pk,
         }
         if name not in values:
             raise AssertionError(f"The scoping walk does not know the route parameter {name!r}: teach it.")

@@ -34,7 +34,12 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_UPDATE = "membership.update", _("Edited a membership")
     MEMBERSHIP_LEAVE = "membership.leave", _("Marked a member as left")
     MEMBERSHIP_VERIFY = "membership.verify", _("Verified a member")
-    MEMBERSHIP_VERIFY_ALL = "membership.verify_all", _("Verified all members")
+    MEMBERSHIP_VERIFY_ALL = "membership.verify_all", _("Verified all members")  # before verification requests
+    VERIFICATION_REQUEST = "verification.request", _("Asked the provincial office to verify a member")
+    VERIFICATION_REQUEST_MANY = "verification.request_many", _("Asked the provincial office to verify members")
+    VERIFICATION_VERIFY = "verification.verify", _("Verified a member's data")
+    VERIFICATION_REFUSE = "verification.refuse", _("Refused to verify a member's data")
+    VERIFICATION_WITHDRAW = "verification.withdraw", _("Withdrew a verification request")
     POSITION_CREATE = "position.create", _("Added a position")
     POSITION_END = "position.end", _("Ended a position")
     MEMBER_IMPORT_PREVIEW = "member_import.preview", _("Uploaded a member file")

@@ -328,10 +328,6 @@ class MemberPatch(_Tolerant):
     status: MembershipStatus | None = None
 
 
-class VerifiedCount(Schema):
-    verified: int
-
-
 class PositionOut(Schema):
     id: int
     role: str
@@ -515,28 +511,6 @@ def update_member(request, cooperative_id: int, membership_id: int, payload: Mem
     membership = selectors.membership_of(request.cooperative, membership_id)
     services.update_membership(actor=request.auth, membership=membership, **_payload(payload, exclude_unset=True))
     return selectors.membership_of(request.cooperative, membership_id)
-
-
-@router.post(
-    "/{int:cooperative_id}/members/{int:membership_id}/verify",
-    response=MemberOut,
-    auth=reach(Action.SUPERVISE),
-    summary="Verify a member (provincial office)",
-)
-def verify_member(request, cooperative_id: int, membership_id: int):
-    membership = selectors.membership_of(request.cooperative, membership_id)
-    services.verify_membership(actor=request.auth, membership=membership)
-    return selectors.membership_of(request.cooperative, membership_id)
-
-
-@router.post(
-    "/{int:cooperative_id}/members/verify-all",
-    response=VerifiedCount,
-    auth=reach(Action.SUPERVISE),
-    summary="Verify every member (provincial office)",
-)
-def verify_all_members(request, cooperative_id: int):
-    return {"verified": services.verify_all_members(actor=request.auth, cooperative=request.cooperative)}
 
 
 # --------------------------------------------------------------------------- positions

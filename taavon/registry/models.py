@@ -457,3 +457,80 @@ class ImportMapping(models.Model):
 
     def __str__(self):
         return str(self.cooperative)
+
+
+class VerificationState(models.TextChoices):
+    PENDING = "pending", _("Awaiting the provincial office")
+    VERIFIED = "verified", _("Verified")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class VerificationBatch(models.Model):
+    """An officer's request to verify many members at once, written in chunks by a background job.
+
+    ``membership_ids`` is the officer's selection, or None for every member not yet verified;
+    ``done`` counts the members handled so far, ``after_id`` the last membership id reached.
+    """
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="verification_batches")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    membership_ids = models.JSONField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    requested = models.PositiveIntegerField(default=0)
+    after_id = models.BigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification batch")
+        verbose_name_plural = _("verification batches")
+
+    def __str__(self):
+        return f"{self.cooperative_id}: {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class VerificationRequest(models.Model):
+    """An officer's request that the provincial office verify a member's data, and its decision.
+
+    ``cooperative`` repeats the membership's so that reach (:mod:`taavon.accounts.scoping`) and the
+    supervisor's queue filter without a join through memberships. A membership has at most one
+    pending request (the database refuses a second); decided ones stay as its history.
+    """
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="verification_requests")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="verification_requests")
+    batch = models.ForeignKey(VerificationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=VerificationState.choices, default=VerificationState.PENDING
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(state="pending"),
+                name="one_pending_verification_request",
+            ),
+        ]
+        indexes = [
+            # The supervisor's queue: pending requests of a province or a cooperative, oldest first.
+            models.Index(fields=["state", "requested_at"], name="registry_verif_queue"),
+            models.Index(fields=["cooperative", "state", "requested_at"], name="registry_verif_coop_queue"),
+            models.Index(fields=["membership", "-requested_at"], name="registry_verif_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id}: {self.state}"

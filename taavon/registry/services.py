@@ -551,35 +551,6 @@ def leave_membership(*, actor: Actor, membership: Membership, left_on: datetime.
     return _update_membership(actor, membership, "membership.leave", {"status": MembershipStatus.LEFT, "left_on": left_on})
 
 
-@transaction.atomic
-def verify_membership(*, actor: Actor, membership: Membership) -> Membership:
-    """The provincial office confirms a member's data (``verified_at``/``verified_by``)."""
-    m = Membership.objects.select_for_update().select_related("cooperative", "person").get(pk=membership.pk)
-    if m.status == MembershipStatus.LEFT:
-        raise ValidationError(_("A member who has left cannot be verified."), code="left")
-    if m.verified_at is not None:
-        return m
-    before = snapshot(m, MEMBERSHIP_AUDIT_FIELDS)
-    m.verified_at = timezone.now()
-    m.verified_by = authenticated_user(actor)
-    m.save(update_fields=["verified_at", "verified_by"])
-    record(actor, "membership.verify", m, before=before, after=snapshot(m, MEMBERSHIP_AUDIT_FIELDS))
-    return m
-
-
-@transaction.atomic
-def verify_all_members(*, actor: Actor, cooperative: Cooperative) -> int:
-    """Verify every member still in the cooperative who is not yet verified; returns how many."""
-    pending = Membership.objects.filter(cooperative_id=cooperative.pk, verified_at__isnull=True).exclude(
-        status=MembershipStatus.LEFT
-    )
-    verifier = actor if getattr(actor, "is_authenticated", False) else None
-    count = pending.update(verified_at=timezone.now(), verified_by=verifier)
-    if count:
-        record(actor, "membership.verify_all", cooperative, before={"unverified": count}, after={"unverified": 0})
-    return count
-
-
 # --------------------------------------------------------------------------- positions
 
 MEMBER_ONLY_BODIES = {Body.BOARD, Body.INSPECTION}

@@ -13,12 +13,11 @@ urlpatterns = [
     path("<int:pk>/status/", views.status_change, name="status_change"),
     path("<int:pk>/members/", views.members, name="members"),
     path("<int:pk>/members/add/", views.member_add, name="member_add"),
-    path("<int:pk>/members/verify-all/", views.members_verify_all, name="members_verify_all"),
     path("<int:pk>/members/<int:membership_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/members/<int:membership_id>/leave/", views.member_leave, name="member_leave"),
-    path("<int:pk>/members/<int:membership_id>/verify/", views.member_verify, name="member_verify"),
     path("<int:pk>/positions/add/", views.position_add, name="position_add"),
     path("<int:pk>/positions/<int:position_id>/end/", views.position_end, name="position_end"),
     path("<int:pk>/audit/", views.audit, name="audit"),
     path("", include("taavon.registry.imports.urls")),
+    path("", include("taavon.registry.verification.urls")),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from taavon.accounts.models import Role
 from taavon.accounts.scoping import Action, can, has_authority, require_scope, scoped_provinces
@@ -30,12 +30,13 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import Body
+from .verification import selectors as verification
 
 
 def home_context(request) -> dict:
     """The registry's part of the home page: the user's memberships, and the list for officials."""
     return {
-        "my_memberships": selectors.memberships_of_user(request.user),
+        "my_memberships": verification.with_verification(selectors.memberships_of_user(request.user)),
         "can_list_cooperatives": request.user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR),
     }
 
@@ -115,7 +116,14 @@ def _members_context(request, coop) -> dict:
     page = paginate(
         request, selectors.members_of(coop, q=q), size=MEMBERS_PAGE_SIZE, param="member_page", base_url=base_url
     )
-    return {"members_page": page, "member_q": q}
+    # Each row says where its verification stands (not requested, awaiting, verified, refused and why).
+    page.object_list = verification.with_verification(page.object_list)
+    return {
+        "members_page": page,
+        "member_q": q,
+        "can_request": can(request.user, Action.MANAGE, coop),
+        "can_supervise": can(request.user, Action.SUPERVISE, coop),
+    }
 
 
 def _audit_context(request, coop) -> dict:
@@ -141,6 +149,8 @@ def cooperative_detail(request, pk):
         "past_positions": selectors.positions_of(coop, current=False),
         "unverified_count": selectors.unverified_member_count(coop),
         "all_verified": selectors.all_members_verified(coop),
+        "awaiting_office": verification.pending_count(coop),
+        "verification_batch": verification.running_batch(coop),
         "can_edit": has_authority(request.user, coop),
         "can_supervise": can(request.user, Action.SUPERVISE, coop),
         "can_see_audit": has_authority(request.user, coop),
@@ -303,29 +313,6 @@ def member_leave(request, pk, membership_id):
         cooperative=coop,
         submit=_("Mark as left"),
     )
-
-
-@login_required
-@require_POST
-def member_verify(request, pk, membership_id):
-    coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
-    membership = selectors.membership_of(coop, membership_id)
-    try:
-        services.verify_membership(actor=request.user, membership=membership)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(name)s was verified.") % {"name": membership.person.full_name})
-    return redirect(_detail_url(coop, "members"))
-
-
-@login_required
-@require_POST
-def members_verify_all(request, pk):
-    coop = selectors.cooperative_for(request.user, pk, Action.SUPERVISE)
-    count = services.verify_all_members(actor=request.user, cooperative=coop)
-    messages.success(request, _("%(count)s members were verified.") % {"count": count})
-    return redirect(_detail_url(coop, "members"))
 
 
 @login_required

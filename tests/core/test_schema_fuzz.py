@@ -30,7 +30,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from taavon.accounts.models import ApiToken, Role
-from taavon.registry.models import Position
+from taavon.registry.models import Position, VerificationBatch
+from taavon.registry.verification import services as verification
 from tests import helpers
 from tests.assemblies import factory
 
@@ -95,6 +96,8 @@ def seed() -> World:
         cooperative=coop, person=roll[3].person, role="chair", term_start=today - datetime.timedelta(days=30),
         term_end=today + datetime.timedelta(days=700),
     )
+    waiting = verification.request_verification(actor=None, membership=helpers.member(coop))
+    batch = VerificationBatch.objects.create(cooperative=coop, total=1)
     users = {
         "member": member,
         "officer": helpers.user(Role.OFFICER, cooperative=coop, password=None),
@@ -107,6 +110,7 @@ def seed() -> World:
     world.ids.update(
         cooperative_id=coop.pk, id=coop.pk, national_id=coop.national_id, membership_id=roll[0].membership_id,
         assembly_id=assembly.pk, item_id=election.pk, proxy_id=proxy.pk, position_id=position.pk,
+        request_id=waiting.pk, verification_batch_id=batch.pk,
     )
     return world
 

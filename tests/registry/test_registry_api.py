@@ -152,11 +152,12 @@ def test_members_are_added_up_to_the_maximum_listed_updated_and_verified(client,
     updated = officer.patch(f"/{coop.pk}/members/{member_id}", {"shares_held": 20_000, "shares_paid": "۵۰۰۰"})
     assert updated.json()["shares_paid"] == 5_000
 
-    assert officer.post(f"/{coop.pk}/members/{member_id}/verify").status_code == 403
-    supervisor = Api(client, helpers.user(Role.SUPERVISOR, province=home))
-    verified = supervisor.post(f"/{coop.pk}/members/{member_id}/verify").json()
-    assert verified["verified_at"] is not None
-    assert supervisor.post(f"/{coop.pk}/members/verify-all").json() == {"verified": 1}
+    assert officer.post(f"/{coop.pk}/verification-requests", {"all_unverified": True}).json()["requested"] == 2
+    supervisor_user = helpers.user(Role.SUPERVISOR, province=home)
+    supervisor, queue = Api(client, supervisor_user), helpers.Api(client, supervisor_user, base="/api/v1/verification-requests")
+    for item in queue.get().json()["items"]:
+        assert queue.post(f"/{item['id']}/verify").status_code == 200
+    assert supervisor.get(f"/{coop.pk}/members/{member_id}").json()["verified_at"] is not None
     assert supervisor.get(f"/{coop.pk}").json()["all_members_verified"] is True
     assert Cooperative.objects.get(pk=coop.pk).member_count == 2
 
@@ -225,7 +226,7 @@ def test_a_supervisor_of_another_province_gets_not_found_everywhere(client, home
     for path in ["", "/status", "/members", f"/members/{membership.pk}", "/positions"]:
         assert api.get(f"/{coop.pk}{path}").status_code == 404, path
     assert api.patch(f"/{coop.pk}", {"employees": 1}).status_code == 404
-    for path in ["/status", "/members", f"/members/{membership.pk}/verify", "/members/verify-all", "/positions",
+    for path in ["/status", "/members", "/positions",
                  f"/positions/{position.pk}/end"]:
         assert api.post(f"/{coop.pk}{path}").status_code == 404, path
     assert api.get("").json()["count"] == 0

@@ -5,13 +5,14 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from taavon import rules
 from taavon.accounts.models import Role
 from taavon.audit.models import AuditEvent
 from taavon.core.persian import to_persian_digits
 from taavon.registry import services
-from taavon.registry.models import Cooperative, Membership, Position, StatusChange
+from taavon.registry.models import Cooperative, Membership, Position, StatusChange, VerificationRequest
 from taavon.rules.models import ParameterValue
 from tests import helpers
 
@@ -103,31 +104,32 @@ def test_members_are_searched_by_national_code_or_name(en, coop):
     assert zahra.national_code in by_name
 
 
-def test_a_supervisor_verifies_every_member_and_the_page_says_electronic_assemblies_are_possible(en, coop, home):
+def test_every_member_verified_from_the_queue_and_the_page_says_electronic_assemblies_are_possible(en, coop, home):
     for _ in range(3):
         helpers.member(coop)
     officer = helpers.user(Role.OFFICER, cooperative=coop)
     supervisor = helpers.user(Role.SUPERVISOR, province=home)
-    verify_all = reverse("registry:members_verify_all", args=[coop.pk])
 
     en.force_login(officer)
     assert "3 members are not yet verified" in text(en.get(detail(coop)))
-    assert en.post(verify_all).status_code == 403
+    en.post(reverse("registry:verification_request_many", args=[coop.pk]), {"all": "1"})
+    assert "3 members await the provincial office's verification." in text(en.get(detail(coop)))
 
     en.force_login(supervisor)
-    response = en.post(verify_all, follow=True)
+    assert "Review the 3 members awaiting verification" in text(en.get(detail(coop)))
+    for item in VerificationRequest.objects.filter(cooperative=coop):
+        en.post(reverse("registry:verification_verify", args=[item.pk]), {"confirmed": "1"})
+    response = en.get(detail(coop))
 
-    assert "3 members were verified." in text(response)
     assert "Every member is verified by the provincial office" in text(response)
     assert set(Membership.objects.filter(cooperative=coop).values_list("verified_by", flat=True)) == {supervisor.pk}
-    assert AuditEvent.objects.filter(action="membership.verify_all", cooperative=coop).count() == 1
+    assert AuditEvent.objects.filter(action="verification.verify", cooperative=coop).count() == 3
 
 
-def test_a_member_is_verified_one_at_a_time_and_marked_as_left(en, coop, home):
-    membership = helpers.member(coop)
+def test_a_verified_member_is_marked_as_left(en, coop, home):
+    membership = helpers.member(coop, verified_at=timezone.now())
     en.force_login(helpers.user(Role.SUPERVISOR, province=home))
 
-    en.post(reverse("registry:member_verify", args=[coop.pk, membership.pk]))
     response = en.post(
         reverse("registry:member_leave", args=[coop.pk, membership.pk]), {"left_on": "1403/01/10"}, follow=True
     )
@@ -340,7 +342,9 @@ def test_a_supervisor_of_another_province_gets_not_found_everywhere(en, coop, ho
         ("position_add", [coop.pk]),
     ]:
         assert en.get(reverse(f"registry:{name}", args=args)).status_code == 404, name
-    assert en.post(reverse("registry:members_verify_all", args=[coop.pk])).status_code == 404
+    waiting = VerificationRequest.objects.create(cooperative=coop, membership=membership, requested_at=timezone.now())
+    assert en.get(reverse("registry:verification_review", args=[waiting.pk])).status_code == 404
+    assert en.post(reverse("registry:verification_verify", args=[waiting.pk]), {"confirmed": "1"}).status_code == 404
     assert coop.name not in text(en.get(reverse("registry:list")))
 
 

@@ -9,7 +9,8 @@ from taavon import rules
 from taavon.accounts.models import Role
 from taavon.audit.models import AuditEvent
 from taavon.registry import selectors, services
-from taavon.registry.models import Cooperative, Membership, MembershipStatus, Person, Position
+from taavon.registry.models import Cooperative, Membership, MembershipStatus, Person, Position, VerificationRequest
+from taavon.registry.verification import services as verification
 from taavon.rules.models import ParameterValue
 from tests import helpers
 
@@ -246,7 +247,9 @@ def test_changed_member_data_needs_verifying_again_and_the_count_stays_current(o
     supervisor = helpers.user(Role.SUPERVISOR, province=coop.province)
     one, two = add(officer, coop), add(officer, coop)
 
-    assert services.verify_all_members(actor=supervisor, cooperative=coop) == 2
+    verification.request_verifications(actor=officer, cooperative=coop)
+    for item in VerificationRequest.objects.filter(cooperative=coop):
+        verification.verify(actor=supervisor, request=item)
     assert selectors.all_members_verified(coop)
 
     services.update_membership(actor=officer, membership=one, shares_held=5_000_000)
@@ -257,7 +260,7 @@ def test_changed_member_data_needs_verifying_again_and_the_count_stays_current(o
     coop.refresh_from_db()
     assert coop.member_count == 1 and selectors.all_members_verified(coop)
     with pytest.raises(ValidationError):
-        services.verify_membership(actor=supervisor, membership=one)
+        verification.request_verification(actor=officer, membership=one)
 
 
 def test_status_changes_keep_the_latest_as_the_status_and_refuse_bad_input():
