@@ -20,6 +20,7 @@ from taavon.core.api_inputs import RowIdConverter
 from taavon.core.errors import error_messages
 from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
+from taavon.registry.board.api import router as board_router
 from taavon.registry.imports.api import router as import_router
 from taavon.registry.public.api import router as public_router
 from taavon.rules.api import router as rules_router
@@ -57,6 +58,7 @@ api = TaavonApi(
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
+api.add_router("/cooperatives", board_router, auth=api_auth(), tags=["board"])
 api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
 api.add_router("/public", public_router, tags=["public register"])
 api.add_router("/rules", rules_router, tags=["legal rules"])

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_VERIFY_ALL = "membership.verify_all", _("Verified all members")
     POSITION_CREATE = "position.create", _("Added a position")
     POSITION_END = "position.end", _("Ended a position")
+    BOARD_MEETING_RECORD = "board_meeting.record", _("Recorded the board's first meeting")
     MEMBER_IMPORT_PREVIEW = "member_import.preview", _("Uploaded a member file")
     MEMBER_IMPORT_CONFIRM = "member_import.confirm", _("Imported members from a file")
     MEMBER_IMPORT_DISCARD = "member_import.discard", _("Discarded a member file")

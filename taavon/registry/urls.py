@@ -21,4 +21,5 @@ urlpatterns = [
     path("<int:pk>/positions/<int:position_id>/end/", views.position_end, name="position_end"),
     path("<int:pk>/audit/", views.audit, name="audit"),
     path("", include("taavon.registry.imports.urls")),
+    path("", include("taavon.registry.board.urls")),
 ]
