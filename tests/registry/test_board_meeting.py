@@ -59,7 +59,7 @@ class Story:
             approver = helpers.user(Role.MEMBER, person=person)
             minutes.request_approval_code(actor=approver, minutes=m)
             m = minutes.approve(actor=approver, minutes=m, code=sms.last_code(person.mobile))
-        self.officer = helpers.user(Role.OFFICER, cooperative=coop)
+        self.officer = helpers.user(Role.OFFICER, cooperative=coop, mobile="09121234567")
         m = minutes.submit(actor=self.officer, minutes=m)
         minutes.register(actor=helpers.user(Role.SUPERVISOR, province=coop.province), minutes=m)
         self.elected = people[:5]
