@@ -253,6 +253,9 @@ def test_the_first_meeting_is_recorded_once(client, story):
     assert again.status_code == 422
     assert "already recorded" in again.json()["detail"] + " ".join(again.json()["errors"].get("__all__", []))
     assert BoardMeeting.objects.count() == 1
+    client.force_login(story.officer)
+    page = client.get(f"/cooperatives/{story.coop.pk}/board-meeting/")
+    assert "جلسهٔ نخست این هیئت مدیره ثبت شده است" in helpers.text(page)
 
 
 def test_only_those_with_authority_over_the_cooperative_record_it(client, story):

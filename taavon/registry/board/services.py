@@ -168,13 +168,13 @@ def record_board_meeting(
     )
     meeting.present.set([seated[c].person for c in present_codes])
     assignments = []
-    for role, code in officers.items():
+    for office, code in officers.items():
         seat = seated[code]
         ended = registry.end_position(actor=actor, position=seat, ended_on=held_on)
         position = registry.add_position(
-            actor=actor, cooperative=coop, role=role, person=seat.person, term_start=held_on, term_end=board.term_end
+            actor=actor, cooperative=coop, role=office, person=seat.person, term_start=held_on, term_end=board.term_end
         )
-        assignments.append(BoardAssignment(meeting=meeting, role=role, person=seat.person, position=position, ended=ended))
+        assignments.append(BoardAssignment(meeting=meeting, role=office, person=seat.person, position=position, ended=ended))
 
     previous = list(rules_checks.current_positions(coop).filter(role=PositionRole.MANAGING_DIRECTOR).select_related("person"))
     for old in previous:

@@ -1,6 +1,8 @@
 """The page on which the cooperative's officer (or the provincial office) records the board's
 first meeting. Thin: reach through ``cooperative_for``, the write in :mod:`.services`."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +18,7 @@ from ..models import BoardMeeting
 from . import selectors, services
 from .forms import BoardMeetingForm
 
-_ACCESS_MESSAGES = {
+_ACCESS_MESSAGES: dict[str, Callable[[], str]] = {
     BoardMeeting.OfficerAccess.GRANTED: lambda: _("The new managing director can now act as the cooperative's officer."),
     BoardMeeting.OfficerAccess.PENDING: lambda: _(
         "The new managing director has no official account yet: an administrator creates it to give them officer access."
