@@ -27,6 +27,7 @@ from taavon.core import api_errors
 from taavon.core.api_inputs import RowIdConverter
 from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
+from taavon.registry.board.api import router as board_router
 from taavon.registry.imports.api import router as import_router
 from taavon.registry.public.api import router as public_router
 from taavon.registry.verification.api import queue_router as verification_queue_router
@@ -95,6 +96,7 @@ api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registr
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
 api.add_router("/cooperatives", verification_router, auth=api_auth(), tags=["member verification"])
 api.add_router("/verification-requests", verification_queue_router, auth=api_auth(), tags=["member verification"])
+api.add_router("/cooperatives", board_router, auth=api_auth(), tags=["board"])
 api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
 api.add_router("/public", public_router, tags=["public register"])
 api.add_router("/public", held_router, tags=["public register"])

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     VERIFICATION_WITHDRAW = "verification.withdraw", _("Withdrew a verification request")
     POSITION_CREATE = "position.create", _("Added a position")
     POSITION_END = "position.end", _("Ended a position")
+    BOARD_MEETING_RECORD = "board_meeting.record", _("Recorded the board's first meeting")
     MEMBER_IMPORT_PREVIEW = "member_import.preview", _("Uploaded a member file")
     MEMBER_IMPORT_CONFIRM = "member_import.confirm", _("Imported members from a file")
     MEMBER_IMPORT_DISCARD = "member_import.discard", _("Discarded a member file")

@@ -401,6 +401,61 @@ class Position(models.Model):
         super().save(*args, **kwargs)
 
 
+class BoardMeeting(models.Model):
+    """The board's first meeting after it was seated (the resolution recorded by the cooperative
+    or the provincial office): who was present and whom it made chair, vice-chair, secretary and
+    managing director. One per board term (``term_start``–``term_end`` of the seats it organised).
+    """
+
+    class OfficerAccess(models.TextChoices):
+        GRANTED = "granted", _("The managing director was given officer access")
+        KEPT = "kept", _("The managing director already had officer access")
+        PENDING = "pending", _("The managing director has no official account yet")
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="board_meetings")
+    held_on = models.DateField(_("meeting date"))
+    term_start = models.DateField(_("board term start"))
+    term_end = models.DateField(_("board term end"))
+    seats = models.PositiveSmallIntegerField(_("principal board members"))
+    quorum_required = models.PositiveSmallIntegerField(_("members required for the quorum"))
+    present = models.ManyToManyField(Person, related_name="+", verbose_name=_("members present"))
+    note = models.TextField(_("note"), blank=True)
+    officer_access = models.CharField(max_length=20, choices=OfficerAccess.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("board meeting")
+        verbose_name_plural = _("board meetings")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "term_end"], name="one_first_meeting_per_term"),
+        ]
+
+    def __str__(self):
+        return f"{self.cooperative_id}: {self.held_on}"
+
+
+class BoardAssignment(models.Model):
+    """One office the meeting assigned: the position it started and the one it ended."""
+
+    meeting = models.ForeignKey(BoardMeeting, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(_("role"), max_length=30, choices=PositionRole.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="+")
+    ended = models.ForeignKey(Position, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("board assignment")
+        verbose_name_plural = _("board assignments")
+        constraints = [models.UniqueConstraint(fields=["meeting", "role"], name="one_holder_per_office")]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.person}"
+
+
 class ImportBatch(models.Model):
     """An uploaded member file, parsed and held for the officer's review.
 

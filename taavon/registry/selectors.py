@@ -268,9 +268,11 @@ def _model_field(object_type: str, attname: str):
         if field.attname == attname or field.name == attname:
             return field
     try:
-        return model._meta.get_field(attname)
+        field = model._meta.get_field(attname)
     except FieldDoesNotExist:
         return None
+    # A reverse relation named like a key of the audited data is no field of the form.
+    return None if field.auto_created and not field.concrete else field
 
 
 EMPTY = "—"

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/audit/", views.audit, name="audit"),
     path("", include("taavon.registry.imports.urls")),
     path("", include("taavon.registry.verification.urls")),
+    path("", include("taavon.registry.board.urls")),
 ]

@@ -18,6 +18,7 @@ from taavon.core.pagination import paginate
 from taavon.geo.models import County
 
 from . import selectors, services
+from .board import selectors as board_selectors
 from .forms import (
     CooperativeFilterForm,
     CooperativeForm,
@@ -29,8 +30,12 @@ from .forms import (
     PositionForm,
     StatusChangeForm,
 )
-from .models import Body
+from .models import Body, PositionRole
 from .verification import selectors as verification
+
+BOARD_ORDER = [
+    PositionRole.CHAIR, PositionRole.VICE_CHAIR, PositionRole.SECRETARY, PositionRole.BOARD_MEMBER, PositionRole.ALTERNATE
+]
 
 
 def home_context(request) -> dict:
@@ -143,7 +148,8 @@ def cooperative_detail(request, pk):
         "checks": checks,
         "failing_checks": [check for check in checks if not check.passed],
         "status_history": selectors.status_history(coop),
-        "board": [p for p in positions if p.body == Body.BOARD],
+        # Chair, vice-chair and secretary first, as the board presents itself.
+        "board": sorted((p for p in positions if p.body == Body.BOARD), key=lambda p: BOARD_ORDER.index(p.role)),
         "management": [p for p in positions if p.body == Body.MANAGEMENT],
         "inspectors": [p for p in positions if p.body == Body.INSPECTION],
         "past_positions": selectors.positions_of(coop, current=False),
@@ -154,6 +160,8 @@ def cooperative_detail(request, pk):
         "can_edit": has_authority(request.user, coop),
         "can_supervise": can(request.user, Action.SUPERVISE, coop),
         "can_see_audit": has_authority(request.user, coop),
+        "board_meeting_due": board_selectors.board_meeting_due(coop),
+        "board_meeting": board_selectors.meeting_of_term(coop, board_selectors.current_board(coop)),
         **_members_context(request, coop),
     }
     if context["can_see_audit"]:

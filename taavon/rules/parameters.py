@@ -74,6 +74,22 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("board.term_years", 3, _("Term of the board of directors, in years"), _LAW, False),
         Parameter("board.alternates_min", 1, _("Fewest alternate board members"), _LAW, False),
         Parameter("board.alternates_max", 3, _("Most alternate board members"), _LAW, False),
+        # LAW.md gives neither of the next two; both follow the model statute and company law,
+        # unverified until checked against the gazette.
+        Parameter(
+            "board.meeting_quorum",
+            "half_plus_one",
+            _("Quorum of a board meeting: principal board members present"),
+            _("Model statute of cooperatives (board meetings)"),
+            False,
+        ),
+        Parameter(
+            "board.chair_may_be_managing_director",
+            False,
+            _("The chair of the board may also be the managing director"),
+            _("Commercial Code, Article 124, applied to cooperatives"),
+            False,
+        ),
         Parameter(
             "candidates.minimum_age",
             18,

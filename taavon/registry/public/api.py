@@ -123,6 +123,9 @@ class CooperativeProfile(Schema):
     knowledge_based_expires_on: datetime.date | None
     brands: list[str]
     board: list[BoardEntry]
+    board_meeting_date: datetime.date | None = Field(
+        None, description="The board meeting that assigned the offices now held; None until one is recorded."
+    )
     last_assembly_date: datetime.date | None = Field(description="None until an assembly is recorded.")
     filings_on_time: bool | None = Field(description="None until filings are recorded.")
 

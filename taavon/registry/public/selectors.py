@@ -32,13 +32,23 @@ from django.utils import timezone
 from taavon.core.persian import normalize, search_tokens, to_ascii_digits
 from taavon.geo.models import Province
 
-from ..models import BODY_OF_ROLE, Cooperative, CooperativeWord, Position, PositionRole, StatusChange, brand_names
+from ..models import (
+    BODY_OF_ROLE,
+    BoardMeeting,
+    Cooperative,
+    CooperativeWord,
+    Position,
+    PositionRole,
+    StatusChange,
+    brand_names,
+)
 
 __all__ = [
     "PublicProfile",
     "QueryPart",
     "RankedResults",
     "WordPart",
+    "board_meeting_date",
     "board_of",
     "filings_on_time",
     "last_assembly_date",
@@ -502,6 +512,17 @@ def board_of(cooperative: Cooperative, on: datetime.date | None = None) -> list[
     return out
 
 
+def board_meeting_date(cooperative: Cooperative) -> datetime.date | None:
+    """The date of the board meeting that assigned offices still held (chair, managing director…), or None."""
+    meeting = (
+        BoardMeeting.objects.filter(cooperative=cooperative, assignments__position__ended_on__isnull=True)
+        .order_by("-held_on", "-id")
+        .values_list("held_on", flat=True)
+        .first()
+    )
+    return meeting
+
+
 def status_history_of(cooperative: Cooperative) -> list[dict]:
     """Dated status changes, newest first: ``{"status", "status_label", "effective_on"}``.
 
@@ -543,6 +564,7 @@ class PublicProfile:
     brands: list[str] = field(default_factory=list)
     status_history: list[dict] = field(default_factory=list)
     board: list[dict] = field(default_factory=list)
+    board_meeting_date: datetime.date | None = None
     last_assembly_date: datetime.date | None = None
     filings_on_time: bool | None = None
 
@@ -581,6 +603,7 @@ def public_profile(national_id: object) -> PublicProfile | None:
         brands=brand_names(coop.brands),
         status_history=status_history_of(coop),
         board=board_of(coop),
+        board_meeting_date=board_meeting_date(coop),
         last_assembly_date=last_assembly_date(coop),
         filings_on_time=filings_on_time(coop),
     )
