@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -20,6 +21,21 @@ def home(request):
 
 def forbidden(request, exception=None):
     return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "core/error.html", {"title": _("Bad request"), "message": _("The request could not be understood. Go back and try again.")}, status=400)
+
+
+def csrf_failure(request, reason=""):
+    # A form kept open past its session, or cookies turned off: say what to do, not Django's reason.
+    return render(request, "core/error.html", {"title": _("The form has expired"), "message": _("This form is no longer valid. Reload the page and send it again; cookies must be allowed for this site.")}, status=403)
+
+
+def server_error(request):
+    """A page for an unexpected failure that needs neither the database nor a session (either may be
+    what failed): rendered without the request, so no context processor runs."""
+    return HttpResponseServerError(loader.get_template("core/server_error.html").render({}))
 
 
 def not_found(request, exception=None):
