@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "taavon.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, skipping files no page uses
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
@@ -216,6 +216,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Only the hashed names are kept (and compressed): every page asks for those, and it halves the work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_ROOT = VAR_DIR / "media"
 # The most a request body may carry, refused as it arrives (taavon.core.body_limits): path prefix
 # ("*" is one path segment) -> bytes; the longest matching prefix wins, "" is every other route.

@@ -94,6 +94,23 @@ class JalaliDateField(forms.DateField):
         return value
 
 
+DASHES = "---------"  # Django's empty choice (BLANK_CHOICE_DASH, ModelChoiceField.empty_label)
+
+
+def _name_empty_choice(field: forms.Field) -> None:
+    """Say what the empty choice of a form's select means instead of Django's dashes: a required
+    choice asks to choose, an optional one is "none chosen". (Filters name theirs "All".)"""
+    label = _("Choose…") if field.required else _("None chosen")
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DASHES:
+            field.empty_label = label
+        return
+    if isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if any(value == "" and text == DASHES for value, text in choices):
+            field.choices = [(value, label if value == "" and text == DASHES else text) for value, text in choices]
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget, so templates can render fields in a loop.
 
@@ -116,6 +133,8 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if isinstance(widget, forms.Select):
+                _name_empty_choice(field)
             if isinstance(field, JalaliDateField):
                 widget.attrs.setdefault("placeholder", _("yyyy/mm/dd"))
                 widget.attrs.setdefault("dir", "ltr")
