@@ -162,3 +162,27 @@ def test_no_select_clips_its_label(page: Page, live_server, width, height, langu
         assert page.locator("main select").count() > 0, path
         assert page.evaluate(CLIPPED_OPTIONS) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"no sideways scrolling on {path}"
+
+
+def test_on_a_phone_the_menu_opens_and_closes_without_bootstrap_s_script(page: Page, live_server):
+    """The phone menu was the one thing Bootstrap's 80 KB script did; taavon.js does it now, and
+    neither it nor the calendar it fetches is refused by the Content-Security-Policy."""
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text) if message.type == "error" else None)
+    coop = helpers.cooperative()
+    signed_in(page, live_server, helpers.user(Role.OFFICER, cooperative=coop))
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/cooperatives/{coop.pk}/members/add/")
+
+    menu = page.get_by_role("button", name="منو")
+    register_link = page.get_by_role("link", name="دفتر ثبت عمومی")
+    expect(register_link).to_be_hidden()
+    menu.click()
+    expect(register_link).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    menu.click()
+    expect(register_link).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+
+    page.wait_for_function("window.TaavonJalali !== undefined")
+    assert said == []
