@@ -57,7 +57,6 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # headers are believed (taavon.core.clientip). None by default: every client is its own address.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any, cast
 
 import jdatetime
 from django import forms
@@ -106,7 +107,8 @@ def _name_empty_choice(field: forms.Field) -> None:
             field.empty_label = label
         return
     if isinstance(field, forms.ChoiceField):
-        choices = list(field.choices)
+        # Django normalises choices to a list of pairs (or groups, whose label is never the dashes).
+        choices = list(cast("list[tuple[Any, Any]]", field.choices))
         if any(value == "" and text == DASHES for value, text in choices):
             field.choices = [(value, label if value == "" and text == DASHES else text) for value, text in choices]
 
