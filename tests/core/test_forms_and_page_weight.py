@@ -96,3 +96,19 @@ def test_a_filter_offers_all_and_a_form_asks_to_choose(client):
     counties = client.get(reverse("registry:counties"), {"province": str(helpers.province().pk)}).content.decode()
     assert counties.startswith('<option value="">انتخاب کنید</option>')
     assert "---------" not in client.get(reverse("registry:create")).content.decode()
+
+
+def test_no_template_has_a_comment_django_would_print():
+    """Django's {# … #} ends at the line's end: one spread over lines is printed on the page as
+    text (it was, on the account, token, cooperative list and ballot pages)."""
+    from pathlib import Path
+
+    import taavon
+
+    printed = [
+        f"{path.relative_to(Path(taavon.__file__).parent)}:{number}"
+        for path in Path(taavon.__file__).parent.rglob("templates/**/*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert printed == []
