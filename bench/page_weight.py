@@ -53,7 +53,7 @@ def start_demo() -> tuple[subprocess.Popen, str]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise SystemExit("the demo server did not start (is the database migrated and loaded?)")
+                raise SystemExit("the demo server did not start (is the database migrated and loaded?)") from None
             time.sleep(0.5)
 
 
