@@ -20,7 +20,6 @@ env = environ.Env(
     DEBUG=(bool, True),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "testserver"]),
     REDIS_URL=(str, ""),
-    TAAVON_DEMO=(bool, True),
     SMS_BACKEND=(str, "taavon.notifications.senders.ConsoleSender"),
     SMS_GATEWAY_URL=(str, ""),
     SMS_GATEWAY_TOKEN=(str, ""),
@@ -29,10 +28,20 @@ env = environ.Env(
 DEBUG = env("DEBUG")
 # Under pytest background jobs run right after the enqueuing transaction commits (JOBS_IMMEDIATE).
 TESTING = "pytest" in sys.modules
+# Demo mode shows one-time codes on the page under a visible banner; never in production. It is
+# on by default only with DEBUG; `make run` serves the demo with DEBUG=false TAAVON_DEMO=true, so
+# visitors see the custom error pages and the compressed, long-cached static files.
+TAAVON_DEMO = env.bool("TAAVON_DEMO", default=DEBUG)
 # The embedded default carries a fixed development key; it is public, and it also keys the
 # one-time codes, so a production server (DEBUG=false) refuses to start without its own.
 DEVELOPMENT_SECRET_KEY = "taavon-embedded-development-key-not-for-production-use-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and not DEBUG and TAAVON_DEMO:
+    # The demo without DEBUG gets a random key of its own, kept under var/ so sessions outlive a
+    # restart; `make run` stays one command on a bare machine.
+    from taavon.core.secret_key import demo_secret_key
+
+    SECRET_KEY = demo_secret_key(VAR_DIR / "demo_secret_key")
 if not SECRET_KEY:
     if not DEBUG:
         from django.core.exceptions import ImproperlyConfigured
@@ -48,9 +57,6 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # headers are believed (taavon.core.clientip). None by default: every client is its own address.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-# Demo mode shows one-time codes on the page under a visible banner; never in production.
-TAAVON_DEMO = env("TAAVON_DEMO")
-
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -58,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "taavon.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, skipping files no page uses
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
@@ -94,6 +100,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "taavon.urls"
+CSRF_FAILURE_VIEW = "taavon.core.views.csrf_failure"
 ASGI_APPLICATION = "taavon.asgi.application"
 WSGI_APPLICATION = "taavon.wsgi.application"
 
@@ -195,6 +202,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without DEBUG (the demo and production alike) static files are collected once (`make run`,
+# `taavon collectstatic`) with a content hash in their names and gzip/brotli copies beside them;
+# WhiteNoise serves the hashed names as immutable for a year and picks the compressed copy the
+# browser accepts. With DEBUG (development, tests) the sources are served as they are.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -204,6 +215,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Only the hashed names are kept (and compressed): every page asks for those, and it halves the work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_ROOT = VAR_DIR / "media"
 # The most a request body may carry, refused as it arrives (taavon.core.body_limits): path prefix
 # ("*" is one path segment) -> bytes; the longest matching prefix wins, "" is every other route.
@@ -231,15 +244,19 @@ if REDIS_URL:
     # database (written through to both). A per-process cache could serve a stale session.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Production is reached over https only. The demo is served over plain http on the machine it
+    # runs on (http://127.0.0.1:8000): a secure-only cookie would never come back there, so login
+    # would fail, and a redirect to https would find no server. HTTPS=true turns it all on for a
+    # demo behind a proxy that terminates TLS.
+    HTTPS = env.bool("HTTPS", default=not TAAVON_DEMO)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+    SECURE_HSTS_PRELOAD = HTTPS
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    TAAVON_DEMO = env.bool("TAAVON_DEMO", default=False)
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+handler400 = "taavon.core.views.bad_request"
 handler403 = "taavon.core.views.forbidden"
 handler404 = "taavon.core.views.not_found"
-handler400 = "taavon.core.views.bad_request"
 handler500 = "taavon.core.views.server_error"

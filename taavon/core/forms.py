@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from typing import Any, cast
 
 import jdatetime
 from django import forms
@@ -10,15 +12,47 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from taavon.core.errors import add_to_form
-from taavon.core.jalali import format_jalali, parse_jalali
+from taavon.core.jalali import MONTH_NAMES_EN, MONTH_NAMES_FA, format_jalali, parse_jalali
 from taavon.core.persian import language_uses_persian_digits
 
-__all__ = ["BootstrapMixin", "JalaliDateField"]
+__all__ = ["BootstrapMixin", "JalaliDateField", "JalaliDateInput"]
 
 # Identifiers typed left to right even on a right-to-left page.
 LTR_FIELDS = frozenset(
     {"national_id", "national_code", "registration_number", "postal_code", "phone", "mobile", "isic_code"}
 )
+
+
+# The calendar's week starts on Saturday; Django's own catalogue translates the day names.
+WEEKDAYS = (_("Saturday"), _("Sunday"), _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"))
+
+
+class JalaliDateInput(forms.TextInput):
+    """A text input for a Jalali date that static/js/jalali-datepicker.js gives a calendar button.
+
+    The words the calendar shows travel in its ``data-jalali-date`` attribute, translated here at
+    render time, so the script holds none and follows the page's language. Without the script the
+    input is an ordinary text box.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        persian = language_uses_persian_digits()
+        context["widget"]["attrs"]["data-jalali-date"] = json.dumps(
+            {
+                "digits": "fa" if persian else "en",
+                "months": list(MONTH_NAMES_FA if persian else MONTH_NAMES_EN),
+                "weekdays": [str(day) for day in WEEKDAYS],
+                "open": str(_("Choose a date from a calendar")),
+                "prev": str(_("Previous month")),
+                "next": str(_("Next month")),
+                "today": str(_("Today")),
+                "close": str(_("Close")),
+            },
+            ensure_ascii=False,
+        )
+        context["widget"]["attrs"].setdefault("autocomplete", "off")
+        return context
 
 
 class JalaliDateField(forms.DateField):
@@ -33,7 +67,7 @@ class JalaliDateField(forms.DateField):
       back exactly as typed.
     """
 
-    widget = forms.TextInput
+    widget = JalaliDateInput
     default_error_messages = {
         "invalid": _("Enter a valid Jalali date, e.g. 1404/06/14."),
     }
@@ -61,6 +95,24 @@ class JalaliDateField(forms.DateField):
         return value
 
 
+DASHES = "---------"  # Django's empty choice (BLANK_CHOICE_DASH, ModelChoiceField.empty_label)
+
+
+def _name_empty_choice(field: forms.Field) -> None:
+    """Say what the empty choice of a form's select means instead of Django's dashes: a required
+    choice asks to choose, an optional one is "none chosen". (Filters name theirs "All".)"""
+    label = _("Choose…") if field.required else _("None chosen")
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DASHES:
+            field.empty_label = label
+        return
+    if isinstance(field, forms.ChoiceField):
+        # Django normalises choices to a list of pairs (or groups, whose label is never the dashes).
+        choices = list(cast("list[tuple[Any, Any]]", field.choices))
+        if any(value == "" and text == DASHES for value, text in choices):
+            field.choices = [(value, label if value == "" and text == DASHES else text) for value, text in choices]
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget, so templates can render fields in a loop.
 
@@ -83,6 +135,8 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if isinstance(widget, forms.Select):
+                _name_empty_choice(field)
             if isinstance(field, JalaliDateField):
                 widget.attrs.setdefault("placeholder", _("yyyy/mm/dd"))
                 widget.attrs.setdefault("dir", "ltr")

@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views import defaults
 
 from . import api_errors
 from .languages import API_PREFIX
@@ -28,6 +28,28 @@ def forbidden(request, exception=None):
     return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
 
 
+def bad_request(request, exception=None):
+    """Django's 400 (e.g. too many form fields); in the API's shape under ``/api/``."""
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(400)
+    return render(request, "core/error.html", {"title": _("Bad request"), "message": _("The request could not be understood. Go back and try again.")}, status=400)
+
+
+def csrf_failure(request, reason=""):
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(403)
+    # A form kept open past its session, or cookies turned off: say what to do, not Django's reason.
+    return render(request, "core/error.html", {"title": _("The form has expired"), "message": _("This form is no longer valid. Reload the page and send it again; cookies must be allowed for this site.")}, status=403)
+
+
+def server_error(request):
+    """A page for an unexpected failure that needs neither the database nor a session (either may be
+    what failed): rendered without the request, so no context processor runs. In the API's shape under ``/api/``."""
+    if request.path.startswith(API_PREFIX):
+        return api_errors.refusal(500)
+    return HttpResponseServerError(loader.get_template("core/server_error.html").render({}))
+
+
 def not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         # A path no API route matches (e.g. a path id that is not a number): the API's one error shape.
@@ -39,20 +61,6 @@ def rate_limited(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return api_errors.refusal(429)
     return render(request, "core/error.html", {"title": _("Too many requests"), "message": _("Too many requests. Please wait a minute and try again.")}, status=429)
-
-
-def bad_request(request, exception=None):
-    """Django's 400 (e.g. too many form fields); in the API's shape under ``/api/``."""
-    if request.path.startswith(API_PREFIX):
-        return api_errors.refusal(400)
-    return defaults.bad_request(request, exception)
-
-
-def server_error(request):
-    """Django's 500 (an error outside the API's own handler, e.g. in a middleware); in the API's shape under ``/api/``."""
-    if request.path.startswith(API_PREFIX):
-        return api_errors.refusal(500)
-    return defaults.server_error(request)
 
 
 def health(request):

@@ -132,7 +132,7 @@ class MemberAddForm(BootstrapMixin, forms.Form):
     )
     last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
     mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
-    gender = forms.ChoiceField(label=_("gender"), choices=[("", "---------"), *Gender.choices], required=False)
+    gender = forms.ChoiceField(label=_("gender"), choices=[("", _("Not stated")), *Gender.choices], required=False)
     birth_date = JalaliDateField(label=_("birth date"), required=False)
     membership_number = forms.CharField(label=_("membership number"), max_length=20, required=False)
     joined_on = JalaliDateField(label=_("joined on"))
@@ -188,7 +188,7 @@ class CooperativeFilterForm(forms.Form):
 
     q = forms.CharField(label=_("name, national ID or registration number"), required=False)
     province = forms.ModelChoiceField(
-        label=_("province"), queryset=Province.objects.all(), required=False, to_field_name="code"
+        label=_("province"), queryset=Province.objects.all(), required=False, to_field_name="code", empty_label=_("All")
     )
     activity = forms.ChoiceField(label=_("activity"), required=False)
     legal_type = forms.ChoiceField(label=_("legal type"), required=False)

@@ -259,7 +259,7 @@ def counties(request):
     province = request.GET.get("province", "")
     rows = County.objects.filter(province_id=province).order_by("name_fa") if province.isdigit() else []
     options = format_html_join("", '<option value="{}">{}</option>', ((c.pk, c.name) for c in rows))
-    return HttpResponse(format_html('<option value="">{}</option>', "---------") + options)
+    return HttpResponse(format_html('<option value="">{}</option>', _("Choose…")) + options)
 
 
 # --------------------------------------------------------------------------- members

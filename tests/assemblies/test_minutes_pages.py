@@ -280,3 +280,15 @@ def test_no_minutes_route_answers_someone_outside_the_assembly(client, story, sm
                     answered.append(f"{user and user.roles()} {method} {name} -> {response.status_code}")
     assert not answered, answered
     assert Minutes.objects.get(assembly=story.assembly).state == "submitted"
+
+
+def test_the_approval_page_reads_in_the_order_of_use_send_a_code_then_approve(en, story):
+    """The approve button used to come first, above the button that sends the code it needs."""
+    en.force_login(story.chair_user)
+
+    for html in (
+        en.get(url("minutes_approve", story)).content.decode(),
+        en.post(url("minutes_approve", story), {"action": "request"}).content.decode(),
+    ):
+        assert html.index('data-testid="request-code"') < html.index('data-testid="code-form"')
+        assert html.index('data-testid="request-code"') < html.index('data-testid="approve-button"')

@@ -65,7 +65,7 @@ class AssemblyForm(_WhenMixin, BootstrapMixin, forms.Form):
     ends_time = PersianTimeField(label=_("ends at (time)"))
     ends_on = JalaliDateField(label=_("ends on (if another day)"), required=False)
     location = forms.CharField(label=_("place"), max_length=300, required=False)
-    reason = forms.ChoiceField(label=_("reason for convening"), choices=[("", "—"), *ConveningReason.choices], required=False)
+    reason = forms.ChoiceField(label=_("reason for convening"), choices=[("", _("None (the board convenes it)")), *ConveningReason.choices], required=False)
 
     # Service field names → form field names, for errors.
     ERROR_FIELDS = {"starts_at": "starts_on", "ends_at": "ends_time"}

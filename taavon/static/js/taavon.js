@@ -3,9 +3,37 @@
    Delegated from the document, so content htmx swaps in later behaves the same.
    - data-copy="text" on a button: copies the text, then shows data-done as its label;
    - data-select-on-focus on an input: selects its whole value when focused;
-   - data-confirm="question" on a form: asks before submitting. */
+   - data-confirm="question" on a form: asks before submitting;
+   - data-bs-toggle="collapse" data-bs-target="#id" on a button: shows or hides that element (the
+     phone menu; Bootstrap's 80 KB script was loaded on every page for this alone);
+   - input[data-jalali-date]: a calendar beside the date input, from js/jalali-datepicker.js, which
+     is fetched only by pages that have such an input (its address is this script's
+     data-date-picker attribute, hashed like every static file). */
 (function () {
   "use strict";
+  var script = document.currentScript;
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest('[data-bs-toggle="collapse"]');
+    if (!toggle) { return; }
+    var target = document.querySelector(toggle.getAttribute("data-bs-target"));
+    if (!target) { return; }
+    var shown = target.classList.toggle("show");
+    toggle.setAttribute("aria-expanded", shown ? "true" : "false");
+  });
+  function loadDatePicker() {
+    if (loadDatePicker.started || !script || !script.dataset.datePicker) { return; }
+    if (!document.querySelector("input[data-jalali-date]")) { return; }
+    loadDatePicker.started = true;
+    var picker = document.createElement("script");
+    picker.src = script.dataset.datePicker;
+    document.head.appendChild(picker);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", loadDatePicker);
+  } else {
+    loadDatePicker();
+  }
+  document.addEventListener("htmx:load", loadDatePicker);
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button || !navigator.clipboard) { return; }
