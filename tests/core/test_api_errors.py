@@ -133,12 +133,11 @@ def test_no_credentials_is_a_401_and_a_role_that_may_not_is_a_403(client, office
     body = shape(client.get(API + "/accounts/me", **IN_ENGLISH), 401)
     assert body["detail"] == "Authentication required." and body["errors"][0]["code"] == "not_authenticated"
 
-    member = helpers.member(coop)
-    # Verifying a member is the provincial office's: the cooperative's own officer may not.
-    body = shape(officer("post", f"/cooperatives/{coop.pk}/members/{member.pk}/verify", **IN_ENGLISH), 403)
+    # Deciding verification requests is the provincial office's: the cooperative's own officer may not.
+    body = shape(officer("post", "/verification-requests/1/verify", **IN_ENGLISH), 403)
     assert body["detail"] == "You do not have permission to do this."
     assert body["errors"] == [{"field": None, "code": "forbidden", "message": "Your role may not do this here."}]
-    assert persian(shape(officer("post", f"/cooperatives/{coop.pk}/members/{member.pk}/verify", **IN_PERSIAN), 403)["detail"])
+    assert persian(shape(officer("post", "/verification-requests/1/verify", **IN_PERSIAN), 403)["detail"])
 
 
 def test_an_unknown_id_a_path_no_route_has_and_an_id_past_any_row_are_one_404(officer, coop):
