@@ -105,7 +105,9 @@ def check_upload(upload, *, accept: tuple[str, ...], max_bytes: int, field: str 
         raise ValidationError({field: ValidationError(_("The file is empty."), code="empty")})
     content_type = sniff(head)
     if content_type not in accept:
-        allowed = _(", ").join(LABELS[t] for t in accept)
+        labels = [LABELS[t] for t in accept]
+        allowed = labels[0] if len(labels) == 1 else _("%(first)s or %(last)s") % {
+            "first": _(", ").join(labels[:-1]), "last": labels[-1]}
         raise ValidationError({field: ValidationError(
             _("This file is not a %(types)s file (its content was checked, not its name). Upload a %(types)s file."),
             code="wrong_type", params={"types": allowed},
