@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taavon.accounts.scoping import Action, can, has_authority
-from taavon.registry.selectors import cooperative_for
-
 from taavon.core.uploads import file_response
+from taavon.registry.selectors import cooperative_for
 
 from ..models import Assembly, AssemblyState, Candidate, CandidateState
 from ..reach import assembly_for, participant_assemblies

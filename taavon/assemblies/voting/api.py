@@ -12,18 +12,17 @@ on the item has closed.
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from taavon.accounts.auth import reach
 from taavon.accounts.scoping import Action
-
-from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
 from taavon.core.uploads import IMAGES, file_response
 
+from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
 from . import ballot_box, profiles
 from . import services as voting
 

@@ -22,9 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
-from taavon.core.errors import message_list
-
-from taavon.core.errors import add_to_form
+from taavon.core.errors import add_to_form, message_list
 from taavon.core.uploads import file_response
 
 from ..convening import documents
