@@ -53,7 +53,7 @@ def test_a_member_downloads_an_items_document_and_reads_the_candidates_on_the_ba
     page: Page, open_page, log_in_as_official, log_in_as_member, new_context, tmp_path
 ):
     coop = helpers.cooperative(name="تعاونی مصرف کارکنان آموزش و پرورش")
-    officer = helpers.user(Role.OFFICER, cooperative=coop)
+    officer = helpers.user(Role.OFFICER, cooperative=coop, mobile="09121112244")
     assembly = factory.assembly(coop, members=4)
     statements = factory.motion(assembly, description="صورت‌های مالی حسابرسی‌شده سال ۱۴۰۳ پیوست است.")
     board = factory.election(assembly, seats=2, alternates=0)

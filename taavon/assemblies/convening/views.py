@@ -323,7 +323,7 @@ def document_add(request, assembly_id, item_id):
     form = DocumentForm(request.POST, request.FILES, item=item)
     if form.is_valid():
         try:
-            documents.add_agenda_document(
+            added = documents.add_agenda_document(
                 actor=request.user, item=item, upload=form.cleaned_data["file"],
                 title=form.cleaned_data["title"], kind=form.cleaned_data["kind"],
             )
@@ -332,8 +332,9 @@ def document_add(request, assembly_id, item_id):
         else:
             messages.success(request, _("The document was added to “%(title)s”.") % {"title": item.title})
             if request.htmx:
+                # A new address (not only a new #fragment), so the browser loads the page again.
                 answer = HttpResponse(status=204)
-                answer["HX-Redirect"] = _item_url(assembly, item)
+                answer["HX-Redirect"] = f"{_detail_url(assembly)}?added={added.pk}#item-{item.pk}"
                 return answer
             return redirect(_item_url(assembly, item))
     if request.htmx:
