@@ -124,5 +124,6 @@ def test_a_member_downloads_an_items_document_and_reads_the_candidates_on_the_ba
         expect(shown.first.get_by_test_id("candidate-statement")).to_contain_text("گزارش ماهانه")
         expect(shown.first.get_by_test_id("candidate-photo")).to_be_visible()
         assert shown.first.get_by_test_id("candidate-photo").evaluate("img => img.naturalWidth") == 8
+        expect(member.locator("body")).not_to_contain_text("WebSocket")  # no template comment leaks onto the page
         member.screenshot(path=str(tmp_path / f"ballot-{viewport['width']}.png"), full_page=True)
         no_wider_than_the_screen(member)
