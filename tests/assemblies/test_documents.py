@@ -1,6 +1,7 @@
 """Members get what they need to decide: the agenda's documents, the candidates' profiles, and a
 link to the assembly's page in the notice they receive."""
 
+import datetime
 import hashlib
 
 import pytest
@@ -301,3 +302,28 @@ def test_the_api_uploads_lists_downloads_and_refuses_like_the_pages(client, stor
     assert shown["qualifications"] == "مهندس"
     assert client.get(shown["photo_url"], **member_api.headers).status_code == 200
     assert client.get(f"{base}/candidates/{candidate.pk}/photo", **member_api.headers).status_code == 200
+
+
+def test_a_second_call_carries_the_first_calls_documents_and_removing_one_keeps_the_others_file(
+    story, media, django_capture_on_commit_callbacks
+):
+    from taavon.assemblies.convening import documents
+
+    a, statements, _board, officer = story
+    document = documents.add_agenda_document(
+        actor=officer, item=statements, upload=SimpleUploadedFile("s.pdf", PDF), kind="financial_statements"
+    )
+    assert document.title == "s"  # no title given: the file's name
+    factory.freeze_roll(a)
+    a.state = "no_quorum"
+    a.save()
+    second = convening.convene_second_call(
+        actor=officer, first_call=a, starts_at=timezone.now() + datetime.timedelta(days=12),
+        ends_at=timezone.now() + datetime.timedelta(days=12, hours=3),
+    )
+    copy = AgendaDocument.objects.get(item__assembly=second)
+    assert copy.file.name == document.file.name and copy.sha256 == document.sha256 and not copy.after_notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        documents.remove_agenda_document(actor=officer, document=copy)
+    assert (media / document.file.name).exists()  # the first call's document still names it
