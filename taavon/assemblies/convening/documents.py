@@ -131,7 +131,7 @@ def remove_agenda_document(*, actor: Actor, document: AgendaDocument | int) -> N
             code="not_draft",
         )
     before = _audit_state(found)
-    name = found.file.name
+    name = found.file.name or ""
     record(actor, "agenda_document.remove", found, before=before, cooperative=assembly.cooperative)
     found.delete()
     uploads.discard_on_commit(default_storage, name, still_used=lambda: file_still_used(name))
@@ -170,4 +170,4 @@ def document_of(assembly: Assembly, document_id) -> AgendaDocument | None:
 
 def open_document(document: AgendaDocument):
     """The stored file, opened for reading (the download streams it)."""
-    return default_storage.open(document.file.name, "rb")
+    return default_storage.open(document.file.name or "", "rb")

@@ -185,7 +185,7 @@ def _agenda(assembly, *, user, manage: bool, document_form=None) -> list:
         eligible = Candidate.objects.filter(item__assembly=assembly, state=CandidateState.ELIGIBLE).select_related("person")
         for candidate in eligible.order_by("person__last_name", "person__first_name", "pk"):
             if assembly.state == AssemblyState.NOTICED and (manage or candidate.person_id == user.person_id):
-                candidate.profile_edit_url = reverse(
+                candidate.profile_edit_url = reverse(  # type: ignore[attr-defined]
                     "assemblies:candidate_profile", args=[assembly.pk, candidate.item_id, candidate.pk]
                 )
             running.setdefault(candidate.item_id, []).append(candidate)

@@ -120,4 +120,4 @@ def candidate_with_photo(assembly: Assembly, candidate_id) -> Candidate | None:
 
 
 def open_photo(candidate: Candidate):
-    return default_storage.open(candidate.photo.name, "rb")
+    return default_storage.open(candidate.photo.name or "", "rb")
