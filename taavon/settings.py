@@ -221,15 +221,30 @@ MEDIA_ROOT = VAR_DIR / "media"
 # The most a request body may carry, refused as it arrives (taavon.core.body_limits): path prefix
 # ("*" is one path segment) -> bytes; the longest matching prefix wins, "" is every other route.
 MEMBER_IMPORT_BODY_BYTES = 51 * 1024 * 1024  # the import's 50 MB file (registry.imports.services.MAX_FILE_BYTES) and its form
+# Agenda documents (PDF, PNG, JPEG) and candidates' photos: the most one file may be
+# (assemblies.convening.documents, assemblies.voting.profiles), and their routes' body limits
+# (the file plus its form, with room for the multipart framing).
+AGENDA_DOCUMENT_MAX_BYTES = env.int("AGENDA_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CANDIDATE_PHOTO_MAX_BYTES = env.int("CANDIDATE_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
+_DOCUMENT_BODY_BYTES = AGENDA_DOCUMENT_MAX_BYTES + 256 * 1024
+_PHOTO_BODY_BYTES = CANDIDATE_PHOTO_MAX_BYTES + 256 * 1024
 REQUEST_BODY_LIMITS = {
     "": 1024 * 1024,  # every form and JSON body
     "/cooperatives/*/members/import/": MEMBER_IMPORT_BODY_BYTES,
     "/api/v1/cooperatives/*/member-imports": MEMBER_IMPORT_BODY_BYTES,
+    "/assemblies/*/items/*/documents/": _DOCUMENT_BODY_BYTES,
+    "/api/v1/assemblies/*/items/*/documents": _DOCUMENT_BODY_BYTES,
+    "/assemblies/*/items/*/candidates/*/profile/": _PHOTO_BODY_BYTES,
+    "/api/v1/assemblies/*/items/*/candidates/*/profile": _PHOTO_BODY_BYTES,
 }
 # Django's own checks agree: no text part of a body may pass the default limit, and an uploaded
 # file past it waits on disk, not in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMITS[""]
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMITS[""]
+
+# The address members reach the site at, for links in SMS and e-mail (the assembly's notice):
+# configured, never taken from a request's Host header, which the client chooses.
+TAAVON_BASE_URL = env.str("TAAVON_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 SMS_BACKEND = env("SMS_BACKEND")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")

@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from taavon.accounts.models import ApiToken, Role
+from taavon.assemblies.models import AgendaDocument
 from taavon.audit.services import record
 from taavon.registry.models import ImportBatch, Position, VerificationBatch, VerificationRequest
 from tests import helpers
@@ -65,6 +66,11 @@ class Outside:
         self.item = factory.motion(self.assembly)
         principal, holder = self.assembly.roll.order_by("id")[:2]
         self.proxy = factory.proxy(self.assembly, principal, holder.person, state="pending")
+        self.document = AgendaDocument.objects.create(
+            item=self.item, title="صورت‌های مالی", file="agenda/outside.pdf", content_type="application/pdf",
+            size=10, sha256="0" * 64,
+        )
+        self.candidate = factory.candidates(factory.election(self.assembly), [holder.person])[0]
         # Strings that must never appear on a page shown to someone outside the scope.
         self.secrets = [self.membership.person.national_code, self.membership.person.mobile]
 
@@ -78,6 +84,7 @@ class Outside:
             "national_id": self.coop.national_id, "national_code": self.membership.person.national_code,
             "assembly_id": self.assembly.pk, "item_id": self.item.pk, "proxy_id": self.proxy.pk,
             "request_id": self.verification.pk, "verification_batch_id": self.verification_batch.pk,
+            "document_id": self.document.pk, "candidate_id": self.candidate.pk,
         }
         if name not in values:
             raise AssertionError(f"The scoping walk does not know the route parameter {name!r}: teach it.")

@@ -146,6 +146,55 @@ class AgendaItem(models.Model):
         return self.title
 
 
+class DocumentKind(models.TextChoices):
+    FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
+    BOARD_REPORT = "board_report", _("Board of directors' report")
+    STATUTE_PROPOSAL = "statute_proposal", _("Proposed statute change")
+    OTHER = "other", _("Other document")
+
+
+class AgendaDocument(models.Model):
+    """A document members read before deciding an agenda item: a PDF or an image.
+
+    The file lives in the default storage under a random name (never served from its path: the
+    download goes through a view that checks reach). ``sha256`` is of the content as uploaded and
+    shown to members. A document added once the notice was published is a correction, marked
+    ``after_notice``; documents are removed only while the assembly is a draft.
+    """
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    file = models.FileField(_("file"), max_length=200)
+    original_name = models.CharField(max_length=130, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    after_notice = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agenda document")
+        verbose_name_plural = _("agenda documents")
+        ordering = ["item", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def size_label(self) -> str:
+        from taavon.core.uploads import human_size
+
+        return human_size(self.size)
+
+    @property
+    def type_label(self) -> str:
+        from taavon.core.uploads import LABELS
+
+        return LABELS.get(self.content_type, self.content_type)
+
+
 class RollEntry(models.Model):
     """A member on the voter roll, frozen at the record date when the notice is published."""
 
@@ -286,6 +335,13 @@ class Candidate(models.Model):
     state = models.CharField(max_length=20, choices=CandidateState.choices, default=CandidateState.ELIGIBLE)
     reasons = models.JSONField(default=list, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
+    # The profile members read before and during the election (voting.profiles); the photo is
+    # served only through a view that checks reach, like the agenda's documents.
+    statement = models.TextField(_("statement"), blank=True, max_length=2000)
+    qualifications = models.TextField(_("qualifications"), blank=True, max_length=2000)
+    photo = models.FileField(_("photo"), blank=True, max_length=200)
+    photo_type = models.CharField(max_length=40, blank=True)
+    profile_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("candidate")

@@ -8,17 +8,22 @@ digits accepted).
 
 import datetime
 
-from ninja import Field, Router, Schema, Status
+from django.http import Http404
+from django.urls import reverse
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import field_validator
 
 from taavon.accounts.auth import api_auth, reach
 from taavon.accounts.scoping import Action
 from taavon.core.api_errors import state_conflicts
 from taavon.core.api_inputs import jalali_date, moment
+from taavon.core.uploads import DOCUMENTS, file_response
 from taavon.registry.models import Cooperative
 
-from ..models import Assembly, AssemblyKind, AssemblyMode, ItemKind, Matter
+from ..models import AgendaItem, Assembly, AssemblyKind, AssemblyMode, DocumentKind, ItemKind, Matter
 from ..reach import assembly_for, participant_assemblies
+from . import documents
 from . import services as convening
 
 router = Router(tags=["assemblies: convening"])
@@ -85,6 +90,23 @@ class SecondCallIn(_Tolerant):
     ends_at: datetime.datetime
 
 
+class DocumentOut(Schema):
+    id: int
+    item_id: int
+    title: str
+    kind: str
+    content_type: str
+    size: int
+    sha256: str = Field(..., description="SHA-256 of the file as uploaded, in hex")
+    after_notice: bool = Field(..., description="added after the notice was published, as a correction")
+    uploaded_at: datetime.datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_download_url(obj):
+        return reverse("api:download_document", kwargs={"assembly_id": obj.item.assembly_id, "document_id": obj.pk})
+
+
 class AgendaItemOut(Schema):
     id: int
     position: int
@@ -95,6 +117,11 @@ class AgendaItemOut(Schema):
     seats: int
     alternates: int
     state: str
+    documents: list[DocumentOut] = []
+
+    @staticmethod
+    def resolve_documents(obj):
+        return list(obj.documents.select_related("item").order_by("uploaded_at", "pk"))
 
 
 class AssemblyListOut(Schema):
@@ -266,3 +293,80 @@ def second_call(request, assembly_id: int, payload: SecondCallIn):
 )
 def notice_progress(request, assembly_id: int):
     return convening.notice_progress(request.assembly)
+
+
+# --------------------------------------------------------------------------- the agenda's documents
+
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+def _agenda_item(request, item_id: int) -> AgendaItem:
+    item = AgendaItem.objects.filter(pk=item_id, assembly=request.assembly).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@router.get(
+    "/{int:assembly_id}/items/{int:item_id}/documents",
+    response=list[DocumentOut],
+    auth=reach(Assembly),
+    summary="The documents of an agenda item",
+)
+def list_documents(request, assembly_id: int, item_id: int):
+    return list(_agenda_item(request, item_id).documents.select_related("item").order_by("uploaded_at", "pk"))
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/documents",
+    response={201: DocumentOut},
+    auth=reach(Assembly, Action.AUTHORITY),
+    summary="Add a document to an agenda item (multipart: file, title, kind)",
+)
+def add_document(
+    request,
+    assembly_id: int,
+    item_id: int,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # absent: a clear 422, not pydantic's
+    title: Form[str] = "",
+    kind: Form[str] = DocumentKind.OTHER.value,
+):
+    """A PDF, PNG or JPEG, checked by its content (not its name or declared type), at most
+    ``AGENDA_DOCUMENT_MAX_BYTES``. While the assembly is a draft; after its notice (until the
+    session opens) the document is a correction, ``after_notice`` true. ``kind``: one of
+    ``financial_statements``, ``board_report``, ``statute_proposal``, ``other``."""
+    item = _agenda_item(request, item_id)
+    document = documents.add_agenda_document(actor=request.auth, item=item, upload=file, title=title, kind=kind)
+    document.item = item
+    return Status(201, document)
+
+
+@router.get(
+    "/{int:assembly_id}/documents/{int:document_id}",
+    auth=reach(Assembly),
+    summary="Download a document",
+    openapi_extra={"responses": {200: {"description": "The file, as an attachment", "content": {t: _FILE for t in DOCUMENTS}}}},
+)
+def download_document(request, assembly_id: int, document_id: int):
+    document = documents.document_of(request.assembly, document_id)
+    if document is None:
+        raise Http404
+    try:
+        stream = documents.open_document(document)
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(stream, content_type=document.content_type, filename=document.original_name)
+
+
+@router.delete(
+    "/{int:assembly_id}/documents/{int:document_id}",
+    response={204: None},
+    auth=reach(Assembly, Action.AUTHORITY),
+    summary="Remove a document (while the assembly is a draft)",
+)
+def remove_document(request, assembly_id: int, document_id: int):
+    document = documents.document_of(request.assembly, document_id)
+    if document is None:
+        raise Http404
+    documents.remove_agenda_document(actor=request.auth, document=document)
+    return Status(204, None)

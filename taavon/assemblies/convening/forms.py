@@ -5,13 +5,14 @@ Bootstrap classes and service errors on fields come from :class:`taavon.core.for
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taavon.core.forms import BootstrapMixin, JalaliDateField
 from taavon.core.persian import to_ascii_digits
 
-from ..models import AssemblyKind, AssemblyMode, ItemKind, Matter
+from ..models import AssemblyKind, AssemblyMode, DocumentKind, ItemKind, Matter
 from .services import ConveningReason
 
 
@@ -135,3 +136,21 @@ class SecondCallForm(_WhenMixin, BootstrapMixin, forms.Form):
     ends_on = JalaliDateField(label=_("ends on (if another day)"), required=False)
 
     ERROR_FIELDS = AssemblyForm.ERROR_FIELDS
+
+
+class DocumentForm(BootstrapMixin, forms.Form):
+    """An agenda document as typed: the file is checked by its content in the service, not here."""
+
+    title = forms.CharField(label=_("document title"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("kind of document"), choices=DocumentKind.choices, initial=DocumentKind.OTHER)
+    file = forms.FileField(
+        label=_("file (PDF, PNG or JPEG)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_mb = settings.AGENDA_DOCUMENT_MAX_BYTES // (1024 * 1024)
+        if item is not None:
+            # One form per agenda item on the page: ids must not repeat.
+            self.auto_id = f"id_doc{item.pk}_%s"

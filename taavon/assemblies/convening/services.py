@@ -14,9 +14,12 @@ import datetime
 from collections.abc import Iterable, Mapping
 
 import jdatetime
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
@@ -29,6 +32,7 @@ from taavon.audit.services import record
 from taavon.audit.services import snapshot as audit_snapshot
 from taavon.core.jalali import days_in_jalali_month, format_jalali
 from taavon.core.persian import language_uses_persian_digits, to_ascii_digits, to_persian_digits
+from taavon.core.uploads import discard_on_commit
 from taavon.notifications.broadcasts import broadcast
 from taavon.registry import selectors as registry_selectors
 from taavon.registry.models import Cooperative, Membership, MembershipStatus, Position, PositionRole
@@ -38,6 +42,7 @@ from .. import events, law
 from ..models import (
     ELECTION_MATTERS,
     EXTRAORDINARY_MATTERS,
+    AgendaDocument,
     AgendaItem,
     Assembly,
     AssemblyKind,
@@ -48,11 +53,13 @@ from ..models import (
     RollEntry,
 )
 from ..reach import participant_assemblies
+from .documents import copy_documents, file_still_used
 
 __all__ = [
     "ConveningReason",
     "assemblies_for_user",
     "assemblies_of",
+    "assembly_link",
     "check_convening",
     "convene",
     "convene_second_call",
@@ -233,6 +240,40 @@ def _clean_agenda(cooperative: Cooperative, agenda: Iterable[Mapping]) -> tuple[
 
 def _write_agenda(assembly: Assembly, items: list[dict]) -> None:
     AgendaItem.objects.bulk_create(AgendaItem(assembly=assembly, position=n, **item) for n, item in enumerate(items, 1))
+
+
+def _rewrite_agenda(assembly: Assembly, items: list[dict]) -> None:
+    """Replace a draft's agenda, keeping the rows of items still on it, so their documents stay.
+
+    An item keeps its row when a new row has its title (wherever it moved), else the row at its
+    position; the rows left over go, with their documents (and their files, once committed).
+    """
+    existing = list(assembly.items.order_by("position"))
+    chosen: list[AgendaItem | None] = [None] * len(items)
+    free = {i.pk: i for i in existing}
+    for n, row in enumerate(items):
+        match = next((i for i in existing if i.pk in free and i.title == row["title"]), None)
+        if match is not None:
+            chosen[n] = free.pop(match.pk)
+    for n in range(len(items)):
+        if chosen[n] is None and n < len(existing) and existing[n].pk in free:
+            chosen[n] = free.pop(existing[n].pk)
+    dropped = list(free)
+    names = list(AgendaDocument.objects.filter(item_id__in=dropped).values_list("file", flat=True))
+    AgendaItem.objects.filter(pk__in=dropped).delete()
+    kept = [i for i in chosen if i is not None]
+    # Out of the way first: (assembly, position) is unique while rows change places.
+    AgendaItem.objects.filter(pk__in=[i.pk for i in kept]).update(position=models.F("position") + 1000)
+    for n, (row, item) in enumerate(zip(items, chosen, strict=True), start=1):
+        if item is None:
+            AgendaItem.objects.create(assembly=assembly, position=n, **row)
+            continue
+        for field, value in row.items():
+            setattr(item, field, value)
+        item.position = n
+        item.save(update_fields=[*row, "position"])
+    for name in names:
+        discard_on_commit(default_storage, name, still_used=lambda name=name: file_still_used(name))
 
 
 def _clean_times(starts_at, ends_at, errors: dict) -> None:
@@ -557,8 +598,7 @@ def update_assembly(*, actor: Actor, assembly: Assembly, agenda: Iterable[Mappin
     a.fiscal_year = _fiscal_year_for(a.cooperative, a.kind, a.starts_at)
     a.save()
     if items is not None:
-        a.items.all().delete()
-        _write_agenda(a, items)
+        _rewrite_agenda(a, items)
     record(actor, "assembly.update", a, before=before, after=_state(a))
     return a
 
@@ -676,6 +716,7 @@ def convene_second_call(*, actor: Actor, first_call: Assembly, starts_at: dateti
         )
         for item in first.items.order_by("position")
     )
+    copy_documents(first, second)
     events.log(first, events.SECOND_CALL_CONVENED, {"second_call_id": second.pk, "starts_at": starts_at.isoformat()}, actor)
     events.changed(
         second,
@@ -708,9 +749,12 @@ def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
         "place": assembly.location or assembly.get_mode_display(),
     }
     agenda = [item.title for item in assembly.items.order_by("position")]
+    link = assembly_link(assembly)
     sms = gettext(
         "%(cooperative)s: %(kind)s (%(call)s), %(date)s at %(time)s, %(place)s. Agenda: %(agenda)s"
     ) % {**figures, "agenda": "؛ ".join(agenda)}
+    # The link on a line of its own, last: a phone makes it tappable, whatever the text's direction.
+    sms = f"{sms}\n{link}"
     subject = gettext("Notice: %(title)s, %(cooperative)s") % figures
     lines = [
         gettext("The %(kind)s of %(cooperative)s (%(call)s) is convened.") % figures,
@@ -722,7 +766,14 @@ def notice_texts(assembly: Assembly) -> tuple[str, str, str]:
         lines.append(gettext("Place: %(place)s") % figures)
     lines.append(gettext("Agenda:"))
     lines += [f"{_number(n)}. {title}" for n, title in enumerate(agenda, start=1)]
+    lines += ["", gettext("The assembly's page, with the agenda's documents and the candidates:"), link]
     return sms, subject, "\n".join(lines)
+
+
+def assembly_link(assembly: Assembly) -> str:
+    """The absolute address of the assembly's page, for messages: from ``settings.TAAVON_BASE_URL``,
+    never from a request's Host header (a client chooses that one)."""
+    return settings.TAAVON_BASE_URL + reverse("assemblies:detail", args=[assembly.pk])
 
 
 # --------------------------------------------------------------------------- reads

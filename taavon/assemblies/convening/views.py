@@ -8,18 +8,21 @@ may never do the action), reads and writes through :mod:`taavon.assemblies.conve
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taavon.accounts.scoping import Action, can, has_authority
+from taavon.core.uploads import file_response
 from taavon.registry.selectors import cooperative_for
 
-from ..models import Assembly, AssemblyState
+from ..models import Assembly, AssemblyState, Candidate, CandidateState
 from ..reach import assembly_for, participant_assemblies
+from . import documents
 from . import services as convening
-from .forms import AgendaFormSet, AssemblyForm, PublishForm, SecondCallForm, agenda_initial
+from .forms import AgendaFormSet, AssemblyForm, DocumentForm, PublishForm, SecondCallForm, agenda_initial
 
 MORE_ROWS = 3
 
@@ -173,7 +176,31 @@ def edit(request, assembly_id):
 # --------------------------------------------------------------------------- the assembly page
 
 
-def _detail_context(request, assembly, *, publish_form=None, publish_errors=()) -> dict:
+def _agenda(assembly, *, user, manage: bool, document_form=None) -> list:
+    """The agenda items with their documents, the eligible candidates (with their profiles) of an
+    election once noticed, and for the officers an upload form per item while documents may be added."""
+    by_item = documents.documents_by_item(assembly)
+    running: dict[int, list] = {}
+    if assembly.state != AssemblyState.DRAFT:
+        eligible = Candidate.objects.filter(item__assembly=assembly, state=CandidateState.ELIGIBLE).select_related("person")
+        for candidate in eligible.order_by("person__last_name", "person__first_name", "pk"):
+            if assembly.state == AssemblyState.NOTICED and (manage or candidate.person_id == user.person_id):
+                candidate.profile_edit_url = reverse(  # type: ignore[attr-defined]
+                    "assemblies:candidate_profile", args=[assembly.pk, candidate.item_id, candidate.pk]
+                )
+            running.setdefault(candidate.item_id, []).append(candidate)
+    adding = manage and assembly.state in (AssemblyState.DRAFT, AssemblyState.NOTICED)
+    items = list(assembly.items.order_by("position"))
+    for item in items:
+        item.docs = by_item.get(item.pk, [])
+        item.running = running.get(item.pk, [])
+        if adding:
+            given = document_form if document_form and document_form[0] == item.pk else None
+            item.document_form = given[1] if given else DocumentForm(item=item)
+    return items
+
+
+def _detail_context(request, assembly, *, publish_form=None, publish_errors=(), document_form=None) -> dict:
     user = request.user
     official = can(user, Action.VIEW, assembly)
     manage = has_authority(user, assembly)
@@ -181,7 +208,8 @@ def _detail_context(request, assembly, *, publish_form=None, publish_errors=()) 
     context = {
         "assembly": assembly,
         "cooperative": assembly.cooperative,
-        "items": assembly.items.order_by("position"),
+        "items": _agenda(assembly, user=user, manage=manage, document_form=document_form),
+        "can_remove_documents": manage and assembly.state == AssemblyState.DRAFT,
         "official": official,
         "can_manage": manage,
         "area_links": _area_links(assembly),
@@ -275,3 +303,74 @@ def second_call(request, assembly_id):
         {"form": form, "assembly": first, "cooperative": first.cooperative},
         status=status,
     )
+
+
+# --------------------------------------------------------------------------- the agenda's documents
+
+
+def _item_url(assembly, item) -> str:
+    return f"{_detail_url(assembly)}#item-{item.pk}"
+
+
+@login_required
+@require_POST
+def document_add(request, assembly_id, item_id):
+    """Upload a document to an agenda item (plain form, or htmx with a progress bar)."""
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
+    item = assembly.items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    form = DocumentForm(request.POST, request.FILES, item=item)
+    if form.is_valid():
+        try:
+            added = documents.add_agenda_document(
+                actor=request.user, item=item, upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"], kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The document was added to “%(title)s”.") % {"title": item.title})
+            if request.htmx:
+                # A new address (not only a new #fragment), so the browser loads the page again.
+                answer = HttpResponse(status=204)
+                answer["HX-Redirect"] = f"{_detail_url(assembly)}?added={added.pk}#item-{item.pk}"
+                return answer
+            return redirect(_item_url(assembly, item))
+    if request.htmx:
+        # htmx swaps only successful answers: the form comes back with its errors in place.
+        return render(request, "assemblies/convening/_document_form.html", {"assembly": assembly, "item": item, "form": form})
+    context = _detail_context(request, assembly, document_form=(item.pk, form))
+    return render(request, "assemblies/convening/detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def document_remove(request, assembly_id, document_id):
+    assembly = assembly_for(request.user, assembly_id, Action.AUTHORITY)
+    document = documents.document_of(assembly, document_id)
+    if document is None:
+        raise Http404
+    try:
+        documents.remove_agenda_document(actor=request.user, document=document)
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("The document “%(title)s” was removed.") % {"title": document.title})
+    return redirect(_item_url(assembly, document.item))
+
+
+@login_required
+@require_GET
+def document_download(request, assembly_id, document_id):
+    """A document, as a download, to whoever reads the assembly (404 for anyone else)."""
+    assembly = assembly_for(request.user, assembly_id)
+    document = documents.document_of(assembly, document_id)
+    if document is None:
+        raise Http404
+    try:
+        stream = documents.open_document(document)
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(stream, content_type=document.content_type, filename=document.original_name)

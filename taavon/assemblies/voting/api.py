@@ -12,16 +12,19 @@ was sent is wrong (a ballot altered, a vote not owed). Bodies with unknown field
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from taavon.accounts.auth import reach
 from taavon.accounts.scoping import Action
 from taavon.core.api_errors import ErrorOut, state_conflicts
+from taavon.core.uploads import IMAGES, file_response
 
 from ..models import AgendaItem, Assembly, Candidate, ItemKind, ItemState
-from . import ballot_box
+from . import ballot_box, profiles
 from . import services as voting
 
 router = Router(tags=["assemblies: voting"])
@@ -152,6 +155,9 @@ class CandidateOut(Schema):
     name: str
     state: str
     reasons: list[str]
+    qualifications: str = ""
+    statement: str = ""
+    photo_url: str | None = Field(None, description="the photo, shown to the assembly's readers; null without one")
 
 
 def _item_out(item) -> dict:
@@ -173,11 +179,17 @@ def _item_out(item) -> dict:
 
 
 def _candidate_out(candidate) -> dict:
+    photo = None
+    if candidate.photo:
+        photo = reverse("api:candidate_photo", kwargs={"assembly_id": candidate.item.assembly_id, "candidate_id": candidate.pk})
     return {
         "id": candidate.pk,
         "name": candidate.person.full_name,
         "state": candidate.state,
         "reasons": [voting.reason_text(r) for r in candidate.reasons],
+        "qualifications": candidate.qualifications,
+        "statement": candidate.statement,
+        "photo_url": photo,
     }
 
 
@@ -334,7 +346,7 @@ def _election(request, item_id) -> AgendaItem:
 )
 def candidates(request, assembly_id: int, item_id: int):
     item = _election(request, item_id)
-    return [_candidate_out(c) for c in Candidate.objects.filter(item=item).select_related("person").order_by("pk")]
+    return [_candidate_out(c) for c in Candidate.objects.filter(item=item).select_related("person", "item").order_by("pk")]
 
 
 @router.post(
@@ -363,3 +375,50 @@ def withdraw_candidate(request, assembly_id: int, item_id: int, payload: Withdra
     item = _election(request, item_id)
     candidate = get_object_or_404(Candidate, pk=payload.candidate, item=item)
     return _candidate_out(voting.withdraw_candidate(actor=request.user, candidate=candidate))
+
+
+@router.post(
+    "/{int:assembly_id}/items/{int:item_id}/candidates/{int:candidate_id}/profile",
+    response=CandidateOut,
+    auth=reach(Assembly, Action.TAKE_PART),
+    summary="Write a candidate's profile (multipart: statement, qualifications, photo)",
+)
+def candidate_profile(
+    request,
+    assembly_id: int,
+    item_id: int,
+    candidate_id: int,
+    statement: Form[str | None] = None,
+    qualifications: Form[str | None] = None,
+    photo: File[UploadedFile] = None,  # type: ignore[assignment]  # optional
+    remove_photo: Form[bool] = False,
+):
+    """The candidate themselves, or an officer of the cooperative, after the notice and before the
+    session opens. A text left out is kept; ``photo`` (PNG or JPEG, checked by its content, at most
+    ``CANDIDATE_PHOTO_MAX_BYTES``) replaces the photo, ``remove_photo`` removes it."""
+    item = _election(request, item_id)
+    candidate = get_object_or_404(Candidate, pk=candidate_id, item=item)
+    updated = profiles.update_candidate_profile(
+        actor=request.user, candidate=candidate, statement=statement, qualifications=qualifications,
+        photo=photo, remove_photo=remove_photo,
+    )
+    updated.item = item
+    return _candidate_out(updated)
+
+
+@router.get(
+    "/{int:assembly_id}/candidates/{int:candidate_id}/photo",
+    auth=reach(Assembly),
+    summary="A candidate's photo",
+    openapi_extra={"responses": {200: {"description": "The photo", "content": {
+        t: {"schema": {"type": "string", "format": "binary"}} for t in IMAGES}}}},
+)
+def candidate_photo(request, assembly_id: int, candidate_id: int):
+    candidate = profiles.candidate_with_photo(request.assembly, candidate_id)
+    if candidate is None:
+        raise Http404
+    try:
+        stream = profiles.open_photo(candidate)
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(stream, content_type=candidate.photo_type, filename=f"candidate-{candidate.pk}", attachment=False)

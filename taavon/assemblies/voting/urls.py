@@ -18,6 +18,12 @@ urlpatterns = [
         views.candidate_withdraw,
         name="candidate_withdraw",
     ),
+    path(
+        "<int:assembly_id>/items/<int:item_id>/candidates/<int:candidate_id>/profile/",
+        views.candidate_profile,
+        name="candidate_profile",
+    ),
+    path("<int:assembly_id>/candidates/<int:candidate_id>/photo/", views.candidate_photo, name="candidate_photo"),
     path("<int:assembly_id>/items/<int:item_id>/bulletin/", views.bulletin, name="bulletin"),
     path("<int:assembly_id>/items/<int:item_id>/bulletin.json", views.bulletin_json, name="bulletin_json"),
     path("<int:assembly_id>/items/<int:item_id>/receipt/", views.receipt, name="receipt"),

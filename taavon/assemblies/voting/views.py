@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +23,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
 from taavon.core import api_errors
-from taavon.core.errors import message_list
+from taavon.core.errors import add_to_form, message_list
+from taavon.core.uploads import file_response
 
+from ..convening import documents
 from ..models import AgendaItem, AssemblyState, Candidate, Choice, ItemKind, ItemState
 from ..reach import assembly_for
 from ..session import services as attendance
-from . import ballot_box
+from . import ballot_box, profiles
 from . import services as voting
+from .forms import ProfileForm
 
 BULLETIN_PAGE_SIZE = 100
 CAST_FIELDS = {"csrfmiddlewaretoken", "item", "roll_entry", "choice", "marks"}
@@ -73,6 +76,7 @@ def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
         "present": present,
         "is_voter": person is not None,
         "candidates": list(voting.eligible_candidates(item)) if item and item.kind == ItemKind.ELECTION else [],
+        "documents": documents.documents_by_item(assembly).get(item.pk, []) if item else [],
         "choices": Choice.choices,
         "turnout": voting.turnout(item) if item else None,
         "closed_items": assembly.items.filter(state=ItemState.CLOSED).order_by("position"),
@@ -266,6 +270,12 @@ def _candidates_context(request, assembly, item, *, errors=(), national_code="")
             and candidate.state != "withdrawn"
             and (candidate.person_id == request.user.person_id or has_authority(request.user, assembly))
         )
+        if assembly.state == AssemblyState.NOTICED and candidate.state != "withdrawn" and (
+            candidate.person_id == request.user.person_id or has_authority(request.user, assembly)
+        ):
+            candidate.profile_edit_url = reverse(  # type: ignore[attr-defined]
+                "assemblies:candidate_profile", args=[assembly.pk, item.pk, candidate.pk]
+            )
     mine = next((c for c in candidates if c.person_id == request.user.person_id), None)
     registering = assembly.state == AssemblyState.NOTICED
     return {
@@ -320,6 +330,58 @@ def candidate_withdraw(request, assembly_id, item_id):
         return render(request, "assemblies/voting/candidates.html", context, status=422)
     messages.success(request, _("The candidacy was withdrawn."))
     return redirect("assemblies:candidates", assembly_id=assembly.pk, item_id=item.pk)
+
+
+# --------------------------------------------------------------------------- candidates' profiles
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_profile(request, assembly_id, item_id, candidate_id):
+    """The candidate (or an officer) writes the profile members read before and during the election."""
+    assembly = assembly_for(request.user, assembly_id, Action.VIEW if request.method == "GET" else Action.TAKE_PART)
+    item = _item(assembly, item_id)
+    candidate = Candidate.objects.filter(pk=candidate_id, item=item).select_related("person").first()
+    if candidate is None:
+        raise Http404
+    candidate.item = item
+    if not profiles.may_edit_profile(request.user, candidate):
+        raise PermissionDenied
+    form = ProfileForm(request.POST or None, request.FILES or None, instance_values=candidate)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                profiles.update_candidate_profile(
+                    actor=request.user, candidate=candidate, statement=data["statement"],
+                    qualifications=data["qualifications"], photo=data.get("photo") or None,
+                    remove_photo=data.get("remove_photo", False),
+                )
+            except ValidationError as exc:
+                add_to_form(form, exc)
+            else:
+                messages.success(request, _("The profile of %(name)s was saved.") % {"name": candidate.person.full_name})
+                return redirect("assemblies:candidates", assembly_id=assembly.pk, item_id=item.pk)
+        status = 422
+    context = {"assembly": assembly, "item": item, "candidate": candidate, "form": form,
+               "open": assembly.state == AssemblyState.NOTICED}
+    return render(request, "assemblies/voting/profile.html", context, status=status)
+
+
+@login_required
+@require_GET
+def candidate_photo(request, assembly_id, candidate_id):
+    """A candidate's photo, shown to whoever reads the assembly (404 for anyone else)."""
+    assembly = assembly_for(request.user, assembly_id)
+    candidate = profiles.candidate_with_photo(assembly, candidate_id)
+    if candidate is None:
+        raise Http404
+    try:
+        stream = profiles.open_photo(candidate)
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(stream, content_type=candidate.photo_type, filename=f"candidate-{candidate.pk}", attachment=False)
 
 
 # --------------------------------------------------------------------------- bulletin board and receipts
