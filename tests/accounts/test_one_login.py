@@ -274,3 +274,38 @@ def test_the_api_login_is_documented_and_needs_no_authentication(client):
         assert not operation.get("security")
         assert "429" in operation["responses"]
     assert re.search("strong", str(schema["components"]["schemas"]["LoginTokenOut"]))
+
+
+def test_a_weak_login_watches_no_assembly_live_that_only_its_office_would_open(coop, settings):
+    from asgiref.sync import async_to_sync
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from taavon.accounts import scoping
+    from taavon.accounts.middleware import WebSocketLoginStrength
+    from taavon.assemblies.consumers import REFUSED
+    from taavon.routing import websocket_urlpatterns
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    other = factory.freeze_roll(factory.assembly(coop.coop, members=6, title="مجمع فوق‌العاده"))
+    other.roll.filter(person=coop.md_person).delete()  # an assembly he is not on the roll of
+    stack = WebSocketLoginStrength(URLRouter(websocket_urlpatterns))
+
+    def connects(weak: bool):
+        user = User.objects.get(pk=coop.md.pk)  # a fresh object per connection, as AuthMiddleware gives
+
+        async def scenario():
+            session = {scoping.WEAK_SESSION_KEY: True} if weak else {}
+
+            async def app(scope, receive, send):
+                return await stack({**scope, "user": user, "session": session}, receive, send)
+
+            socket = WebsocketCommunicator(app, f"/ws/assemblies/{other.pk}/")
+            result = await socket.connect()
+            await socket.disconnect()
+            return result
+
+        return async_to_sync(scenario)()
+
+    assert connects(weak=False)[0]
+    assert connects(weak=True) == (False, REFUSED)
