@@ -19,14 +19,14 @@ def home(request):
 
 
 def forbidden(request, exception=None):
-    return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
+    return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page."), "offer_step_up": True}, status=403)
 
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         # A path no API route matches (e.g. a path id that is not a number): the API's one error shape.
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you.")}, status=404)
+    return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you."), "offer_step_up": True}, status=404)
 
 
 def rate_limited(request, exception=None):
