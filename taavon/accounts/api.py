@@ -112,12 +112,18 @@ class LoginTokenOut(Schema):
     created_at: datetime
 
 
+def _address_key(group, request) -> str:
+    # The address TrustedProxyMiddleware settled on; a request without one (no socket address)
+    # is counted under one key rather than refused with a server error.
+    return request.META.get("REMOTE_ADDR") or "-"
+
+
 def _address_limited(request) -> bool:
     # The same high flood brake per address as the login page: a hall or a carrier shares one address.
     return is_ratelimited(
         request,
         group="taavon.accounts.api-login",
-        key="ip",
+        key=_address_key,
         rate=settings.LOGIN_POSTS_PER_ADDRESS_RATE,
         method="POST",
         increment=True,

@@ -309,3 +309,11 @@ def test_a_weak_login_watches_no_assembly_live_that_only_its_office_would_open(c
 
     assert connects(weak=False)[0]
     assert connects(weak=True) == (False, REFUSED)
+
+
+def test_the_api_login_has_the_same_flood_brake_per_address_as_the_pages(client, settings):
+    settings.LOGIN_POSTS_PER_ADDRESS_RATE = "2/m"
+    for _ in range(2):
+        assert api_post(client, "/auth/code", {"national_code": helpers.national_code()}).status_code == 202
+    flooded = api_post(client, "/auth/code", {"national_code": helpers.national_code()})
+    assert flooded.status_code == 429 and flooded["Retry-After"] == "60" and flooded.json()["detail"]
