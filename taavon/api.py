@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as InvalidInput
 
+from taavon.accounts.api import auth_router
 from taavon.accounts.api import router as accounts_router
 from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
@@ -91,6 +92,7 @@ api = TaavonApi(
     ),
 )
 
+api.add_router("/auth", auth_router, tags=["logging in"])
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])

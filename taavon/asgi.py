@@ -13,12 +13,13 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 django_application = get_wsgi_application()  # sets Django up before the consumers are imported
 
+from taavon.accounts.middleware import WebSocketLoginStrength  # noqa: E402
 from taavon.core.http_threads import ThreadPoolHTTP  # noqa: E402
 from taavon.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": ThreadPoolHTTP(django_application, threads=settings.HTTP_THREADS),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(WebSocketLoginStrength(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from taavon.accounts.views import admin_login_view
 from taavon.api import api
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("rules/", include("taavon.rules.urls")),
     path("assemblies/", include("taavon.assemblies.urls")),
     path("api/v1/", api.urls),
+    # Before the admin's own login, which would take a password alone.
+    path("admin/login/", admin_login_view),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

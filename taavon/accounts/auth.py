@@ -4,7 +4,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from . import scoping
-from .models import ApiToken
+from .models import ApiToken, LoginStrength
 from .scoping import Action
 
 
@@ -21,6 +21,8 @@ class BearerToken(HttpBearer):
         now = timezone.now()
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        if row.strength != LoginStrength.STRONG:  # made by a code-only login: acts as a member
+            scoping.mark_weak(row.user)
         request.user = row.user
         return row.user
 

@@ -32,6 +32,10 @@ class Device:
     changed: bool = False
 
 
+#: The device of a client that has none (an app calling the API): it counts as an unknown device.
+ANONYMOUS = Device(id="anonymous", is_new=True)
+
+
 def _mark(device_id: str, national_code: str) -> str:
     return salted_hmac(_SALT, f"{device_id}:{national_code}", algorithm="sha256").hexdigest()[:20]
 

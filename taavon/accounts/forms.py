@@ -38,6 +38,14 @@ class OfficialLoginForm(forms.Form):
     )
 
 
+class StepUpForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "form-control form-control-lg", "autofocus": True}),
+    )
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("One-time code"),

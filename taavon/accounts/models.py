@@ -76,6 +76,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Caches for one request: roles() and the role-grant rows taavon.accounts.scoping reads.
     _roles_cache: set[str]
     _grant_rows: list[Mapping[str, Any]]
+    # Set by scoping.mark_weak for a request of a code-only login: the staff flags it hides.
+    _held_flags: tuple[bool, bool]
 
     class Meta:
         verbose_name = _("user")
@@ -84,14 +86,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.national_code
 
+    def save(self, *args, **kwargs):
+        # A weak login's request shows is_staff/is_superuser as False (scoping.mark_weak): that
+        # view of the account must never be written back.
+        if getattr(self, "_held_flags", None) is not None and not kwargs.get("force_insert"):
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [f for f in fields if f not in ("is_staff", "is_superuser")]
+        super().save(*args, **kwargs)
+
     def roles(self) -> set[str]:
-        """Every role this user holds (member when linked to a person)."""
+        """The roles this login acts in: member when linked to a person, and the role grants that
+        count for it (none for a code-only login: :func:`taavon.accounts.scoping.counted_grants`)."""
         if not hasattr(self, "_roles_cache"):
-            roles = set(self.grants.values_list("role", flat=True))
+            from .scoping import counted_grants  # scoping imports this module
+
+            roles = {grant["role"] for grant in counted_grants(self)}
             if self.person_id:
                 roles.add(Role.MEMBER)
             self._roles_cache = roles
         return self._roles_cache
+
+    @property
+    def can_step_up(self) -> bool:
+        """Whether this login is weak (code only) but the user holds an official role: the menu and
+        the error pages offer to confirm the password (:func:`taavon.accounts.scoping.may_step_up`)."""
+        if "_can_step_up" not in self.__dict__:
+            from .scoping import may_step_up
+
+            self.__dict__["_can_step_up"] = may_step_up(self)
+        return self.__dict__["_can_step_up"]
 
     def has_role(self, *roles) -> bool:
         return bool(self.roles() & set(roles))
@@ -167,11 +192,22 @@ class OneTimeCode(models.Model):
         return hashlib.sha256(code.encode()).hexdigest()
 
 
+class LoginStrength(models.TextChoices):
+    """How a login proved who it is, which decides the roles it may act in (see scoping)."""
+
+    WEAK = "weak", _("One-time code only: acts as a member")
+    STRONG = "strong", _("Password and one-time code: acts in every role")
+
+
 class ApiToken(models.Model):
-    """A per-user bearer token for machine clients. Only its hash is stored; the token is shown once."""
+    """A per-user bearer token for machine clients. Only its hash is stored; the token is shown once.
+
+    A token has the strength of the login that made it: a weak one acts only as a member.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
+    strength = models.CharField(_("strength"), max_length=6, choices=LoginStrength.choices, default=LoginStrength.WEAK)
     prefix = models.CharField(max_length=8, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -190,7 +226,10 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str, *, strength: str = LoginStrength.STRONG) -> tuple["ApiToken", str]:
+        """A new token row and the token in clear. Services pass the strength of the login asking."""
         token = "tvn_" + secrets.token_urlsafe(32)
-        row = cls.objects.create(user=user, name=name, prefix=token[:8], token_hash=cls.hash(token))
+        row = cls.objects.create(
+            user=user, name=name, prefix=token[:8], token_hash=cls.hash(token), strength=strength
+        )
         return row, token

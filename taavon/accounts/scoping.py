@@ -20,6 +20,13 @@ bank officer   nothing private (public register only)    neither
 anonymous      nothing                                   neither
 =============  ========================================  =========================
 
+Role grants count only in a *strong* login (password and one-time code). A login with the
+one-time code alone is *weak*: it acts as a member and participant (voting, check-in, proxies,
+what an assembly's policy grants to its presiding board by person) and its grants count for
+nothing, here and therefore everywhere. Whoever authenticates a request marks a weak login with
+:func:`mark_weak` (the session middleware, the bearer-token auth, the WebSocket stack); the one
+decision is :func:`counted_grants`.
+
 ``AUTHORITY`` is MANAGE or SUPERVISE: authority over the cooperative (its officers, its
 provincial office, administrators). Objects outside a user's reach are answered with 404, so
 their existence does not leak; an object the user may see but not act on, or an action no role
@@ -139,10 +146,49 @@ def scope_fields(model: type[Model]) -> tuple[str, str]:
     raise LookupError(f"{model._meta.label_lower} has no path to a cooperative: declare it in its domain's policy")
 
 
-def _grants(user: User) -> list[Mapping[str, Any]]:
+# --------------------------------------------------------------------------- login strength
+
+#: The session key a code-only login sets (absent: the login gave the password too).
+WEAK_SESSION_KEY = "taavon_weak_login"
+
+
+def is_weak(user: Actor | None) -> bool:
+    """Whether ``user`` is acting through a weak (code-only) login in this request."""
+    return getattr(user, "_held_flags", None) is not None
+
+
+def mark_weak(user: Actor | None) -> None:
+    """Mark ``user`` (this request's object) as logged in with the one-time code only.
+
+    Its role grants stop counting, and the staff flags read False so the admin site, which asks
+    ``is_staff``, stays closed; ``User.save`` never writes those hidden flags back.
+    """
+    active = authenticated_user(user)
+    if active is None or is_weak(active):
+        return
+    active._held_flags = (active.is_staff, active.is_superuser)
+    active.is_staff = active.is_superuser = False
+    for cached in ("_grant_rows", "_roles_cache"):
+        active.__dict__.pop(cached, None)
+
+
+def counted_grants(user: User) -> list[Mapping[str, Any]]:
+    """The role grants that count for this login: all of them, or none for a weak login."""
+    if is_weak(user):
+        return []
     if not hasattr(user, "_grant_rows"):
         user._grant_rows = list(user.grants.values("role", "cooperative_id", "province_id"))
     return user._grant_rows
+
+
+def may_step_up(user: Actor | None) -> bool:
+    """Whether ``user`` is on a weak login but holds a role a strong login would act in."""
+    active = authenticated_user(user)
+    if active is None or not is_weak(active):
+        return False
+    return any(active._held_flags) or active.grants.exists()
+
+
 
 
 def _grant_reach(user: Actor, action: Action) -> tuple[bool, set, set] | None:
@@ -156,7 +202,7 @@ def _grant_reach(user: Actor, action: Action) -> tuple[bool, set, set] | None:
     cooperatives: set = set()
     supervises = action in (Action.VIEW, Action.SUPERVISE, Action.AUTHORITY)
     manages = action in (Action.VIEW, Action.MANAGE, Action.AUTHORITY)
-    for grant in _grants(active):
+    for grant in counted_grants(active):
         role = grant["role"]
         if role == Role.ADMINISTRATOR or (role in NATIONAL_ROLES and action == Action.VIEW):
             return True, provinces, cooperatives

@@ -38,10 +38,10 @@ from taavon.core.identifiers import clean_national_code
 from taavon.core.persian import to_ascii_digits
 from taavon.notifications.services import send_sms
 
-from . import devices
+from . import devices, scoping
 from .backends import NationalCodeBackend
 from .devices import Device
-from .models import ApiToken, OneTimeCode, User
+from .models import ApiToken, LoginStrength, OneTimeCode, User
 
 logger = logging.getLogger("taavon.accounts")
 
@@ -395,8 +395,32 @@ def _spend_code(national_code: str, purpose: str, hashed_as: str) -> OneTimeCode
     return row
 
 
+def link_person(user: User, *, person=None) -> User:
+    """Link ``user`` to the registry person with the same national code; copy their name and mobile.
+
+    Every login calls it, official or member: one person signs in once and acts in every role they
+    hold. A person already linked to another account is never taken from it. Audited when it changes.
+    """
+    if person is None:
+        person = Person.objects.filter(national_code=user.national_code).first()
+    if person is None:
+        return user
+    before = snapshot(user, fields=["person", "full_name", "mobile"])
+    if user.person_id is None and not User.objects.filter(person=person).exclude(pk=user.pk).exists():
+        user.person = person
+    if user.person_id == person.pk:
+        user.full_name = person.full_name
+        user.mobile = person.mobile or user.mobile
+    after = snapshot(user, fields=["person", "full_name", "mobile"])
+    if after != before:
+        user.save(update_fields=["person", "full_name", "mobile"])
+        user.__dict__.pop("_roles_cache", None)  # the member role may be new
+        record(user, "user.update", user, before=before, after=after)
+    return user
+
+
 def _member_account(national_code: str) -> User:
-    """The account of the member with ``national_code``, created and linked to the registry on first login."""
+    """The account of ``national_code`` for a code-only login, created on the first login of a registry person."""
     person = Person.objects.filter(national_code=national_code).first()
     user = User.objects.filter(national_code=national_code).select_related("person").first()
     if user is None:
@@ -404,30 +428,17 @@ def _member_account(national_code: str) -> User:
             raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
         user = User.objects.create_user(national_code=national_code)  # no password: members use codes
         record(user, "user.create", user, after=snapshot(user, fields=["national_code", "is_active"]))
-    if user.is_official or user.is_staff:
-        raise ValidationError(
-            _("Officials log in with their password: use the Official tab."), code="official_needs_password"
-        )
-    if person is not None:
-        before = snapshot(user, fields=["person", "full_name", "mobile"])
-        if user.person_id is None and not User.objects.filter(person=person).exclude(pk=user.pk).exists():
-            user.person = person
-        if user.person_id == person.pk:
-            user.full_name = person.full_name
-            user.mobile = person.mobile or user.mobile
-        after = snapshot(user, fields=["person", "full_name", "mobile"])
-        if after != before:
-            user.save(update_fields=["person", "full_name", "mobile"])
-            record(user, "user.update", user, before=before, after=after)
-    return user
+    return link_person(user, person=person)
 
 
 def verify_login_code(*, national_code: str, code: str, user_id: int | None = None, ip=None) -> User:
     """The second step of every login: the user to log in, or a ValidationError.
 
-    ``user_id`` is the official whose password was checked in the first step; without it the
-    member with ``national_code`` is logged in (the account is created on first login and
-    linked to the registry's person record, whose name and mobile it copies).
+    ``user_id`` is the official whose password was checked in the first step: a strong login.
+    Without it the login is weak (code only): the account with ``national_code`` is logged in,
+    official or not, created on a registry person's first login, and it comes back marked weak
+    (:func:`scoping.mark_weak`): it acts as a member until the password is confirmed
+    (:func:`step_up`). Either way the account is linked to its registry person.
     """
     national_code = clean_national_code(national_code)
     code = _clean_code(code)
@@ -437,6 +448,7 @@ def verify_login_code(*, national_code: str, code: str, user_id: int | None = No
             user = User.objects.filter(pk=user_id, national_code=national_code).first()
             if user is None or user.is_locked():
                 raise ValidationError(_("This code has expired. Ask for a new code."), code="code_expired")
+            user = link_person(user)
             method = "password+code"
         else:
             user = _member_account(national_code)
@@ -444,27 +456,51 @@ def verify_login_code(*, national_code: str, code: str, user_id: int | None = No
         if not user.is_active:
             raise ValidationError(_("This account is disabled. Contact an administrator."), code="inactive")
         record(user, "user.login", user, after={"method": method}, ip=ip)
+    if user_id is None:
+        scoping.mark_weak(user)
     return user
+
+
+def step_up(*, user: User, password: str, device: Device, ip=None) -> User:
+    """Make a weak login strong with the password of ``user`` (already proven by a one-time code).
+
+    The same doubling wait after wrong passwords as the login's password step; a user without an
+    official role is refused (``not_official``). The caller rotates the session and clears the mark.
+    """
+    checked = check_official_password(national_code=user.national_code, password=password, device=device, ip=ip)
+    if checked.pk != user.pk:  # the national code is the account's own: cannot happen
+        raise _bad_password()
+    record(checked, "user.step_up", checked, after={"method": "password"}, ip=ip)
+    return checked
 
 
 # --- API tokens ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token for ``user``: the row and the token in clear (shown once, never stored)."""
+def create_api_token(*, user: User, name: str, replace_same_name: bool = False) -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the row and the token in clear (shown once, never stored).
+
+    The token has the strength of the login asking (a weak login makes a weak token).
+    ``replace_same_name`` (the API login) first revokes the user's live token of that name, so an
+    app that logs in again does not pile up tokens.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the program that will use it.")})
     if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]  # a CharField: max_length is set
         raise ValidationError({"name": _("The name is too long.")})
+    if replace_same_name:
+        for old in ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True):
+            revoke_api_token(token=old, actor=user)
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError(
             _("You already have %(count)s active tokens. Revoke one you no longer use first."),
             code="too_many_tokens",
             params={"count": MAX_ACTIVE_TOKENS},
         )
-    row, token = ApiToken.issue(user, name)
+    strength = LoginStrength.WEAK if scoping.is_weak(user) else LoginStrength.STRONG
+    row, token = ApiToken.issue(user, name, strength=strength)
     record(user, "token.create", row, after=_token_snapshot(row))
     return row, token
 
@@ -483,7 +519,78 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
 
 
 def _token_snapshot(token: ApiToken) -> dict:
-    return snapshot(token, fields=["user", "name", "prefix", "created_at", "revoked_at"])
+    return snapshot(token, fields=["user", "name", "prefix", "strength", "created_at", "revoked_at"])
+
+
+# --- Logging in from an app (the API) --------------------------------------------------------------
+# An app has no device cookie. Its wrong passwords count with every other unknown device of the
+# account (devices.ANONYMOUS), like a stranger's on the login page: a stranger calling the API can
+# slow the unknown devices down, never the browser on which the official has logged in before.
+
+
+def _field_error(field: str, exc: ValidationError) -> ValidationError:
+    return ValidationError({field: exc.error_list})
+
+
+def request_api_login_code(*, national_code: str, ip=None) -> CodeRequest:
+    """Step one of an app's login: the same code as the login page, with the same neutral answer."""
+    try:
+        national_code = clean_national_code(national_code)
+    except ValidationError as exc:
+        raise _field_error("national_code", exc) from None
+    return request_login_code(national_code=national_code, ip=ip)
+
+
+@dataclass(frozen=True)
+class ApiLogin:
+    """An app's login: the user, the token row and the token in clear (shown once)."""
+
+    user: User
+    row: ApiToken
+    token: str
+
+
+def api_login(*, national_code: str, code: str, name: str, password: str = "", ip=None) -> ApiLogin:
+    """Step two of an app's login: a new API token named ``name`` for the one-time ``code``.
+
+    Without ``password`` the token is weak (acts as a member); with the password of an official it
+    is strong. Everything that can be refused without the code is checked before the code is
+    spent, so a refusal never costs the user their code: the name, the password (with its
+    doubling wait), the number of live tokens. An earlier live token of the same name is revoked:
+    an app that logs in again replaces its token.
+    """
+    try:
+        national_code = clean_national_code(national_code)
+    except ValidationError as exc:
+        raise _field_error("national_code", exc) from None
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the program that will use it.")})
+    if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]  # a CharField: max_length is set
+        raise ValidationError({"name": _("The name is too long.")})
+    try:
+        code = _clean_code(code)
+    except ValidationError as exc:
+        raise _field_error("code", exc) from None
+    official = None
+    if password:
+        official = check_official_password(
+            national_code=national_code, password=password, device=devices.ANONYMOUS, ip=ip
+        )
+    existing = official or User.objects.filter(national_code=national_code).first()
+    if existing is not None:
+        live = ApiToken.objects.filter(user=existing, revoked_at__isnull=True).exclude(name=name)
+        if live.count() >= MAX_ACTIVE_TOKENS:
+            raise ValidationError(
+                _("You already have %(count)s active tokens. Revoke one you no longer use first."),
+                code="too_many_tokens",
+                params={"count": MAX_ACTIVE_TOKENS},
+            )
+    user = verify_login_code(
+        national_code=national_code, code=code, user_id=official.pk if official else None, ip=ip
+    )
+    row, token = create_api_token(user=user, name=name, replace_same_name=True)
+    return ApiLogin(user=user, row=row, token=token)
 
 
 # --- Confirmation codes (signing an action with a code sent to one's mobile) -----------------------

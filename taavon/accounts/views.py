@@ -1,5 +1,6 @@
-"""Login (members: national code + one-time code; officials: password + one-time code),
-logout, the "my account" page and the API token page. Thin: the work is in services."""
+"""Login (national code + one-time code: a weak login; officials add the password: a strong one),
+the step-up of a weak login, logout, the "my account" page and the API token page. Thin: the
+work is in services."""
 
 import logging
 from functools import wraps
@@ -8,19 +9,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from . import devices, selectors, services
-from .forms import CodeForm, MemberLoginForm, OfficialLoginForm, TokenForm
+from . import devices, scoping, selectors, services
+from .forms import CodeForm, MemberLoginForm, OfficialLoginForm, StepUpForm, TokenForm
 from .models import User
 
 PENDING = "taavon_pending_login"
@@ -128,6 +129,9 @@ def login_view(request):
     mode = OFFICIAL if mode == OFFICIAL else MEMBER
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated and request.method == "GET":
+        if mode == OFFICIAL and scoping.may_step_up(request.user):  # logged in with the code: the password is enough
+            query = urlencode({"next": next_url}) if next_url else ""
+            return redirect(reverse("accounts:step-up") + (f"?{query}" if query else ""))
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     form_class = OfficialLoginForm if mode == OFFICIAL else MemberLoginForm
     form = form_class(request.POST or None)
@@ -205,6 +209,11 @@ def code_view(request):
             else:
                 next_url = request.session.pop(PENDING)["next"]
                 login(request, user, backend=services.LOGIN_BACKEND)  # rotates the session key
+                # A code-only login acts as a member until the password is confirmed (scoping).
+                if scoping.is_weak(user):
+                    request.session[scoping.WEAK_SESSION_KEY] = True
+                else:
+                    request.session.pop(scoping.WEAK_SESSION_KEY, None)
                 # This device now knows the account: its own wrong passwords count apart from strangers'.
                 request.taavon_device = devices.remember(request.taavon_device, user.national_code)
                 messages.success(request, _("You are logged in."))
@@ -218,6 +227,57 @@ def code_view(request):
         "resend_errors": resend_errors,
     }
     return render(request, "accounts/code.html", context)
+
+
+@login_required
+@with_device
+@answers_429
+@ratelimit(group="taavon.accounts.step-up", key="ip", rate=_address_rate, method="POST")
+@per_device
+@require_http_methods(["GET", "POST"])
+def step_up_view(request):
+    """A weak (code-only) login of an official confirms the password to act in their official roles."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if not scoping.is_weak(request.user):
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    if not scoping.may_step_up(request.user):
+        raise PermissionDenied
+    form = StepUpForm(request.POST or None)
+    wait = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.step_up(
+                user=request.user,
+                password=form.cleaned_data["password"],
+                device=request.taavon_device,
+                ip=_client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            seconds_of = _WAIT_SECONDS.get(getattr(exc, "code", None) or "")
+            if seconds_of is not None:
+                wait = seconds_of(exc.params)
+        else:
+            # A new session key for the stronger login, as a login gets one.
+            request.session.cycle_key()
+            request.session.pop(scoping.WEAK_SESSION_KEY, None)
+            request.taavon_device = devices.remember(request.taavon_device, request.user.national_code)
+            messages.success(request, _("Your password is confirmed: you now act in your official roles too."))
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    response = render(request, "accounts/step_up.html", {"form": form, "next": next_url}, status=429 if wait else 200)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def admin_login_view(request):
+    """The admin site's login: the platform's own login (password and code), never a password alone."""
+    next_url = _safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'mode': OFFICIAL, 'next': next_url})}")
+    if scoping.may_step_up(request.user):
+        return redirect(f"{reverse('accounts:step-up')}?{urlencode({'next': next_url})}")
+    raise PermissionDenied
 
 
 @require_POST

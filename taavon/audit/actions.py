@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     USER_CREATE = "user.create", _("Created an account")
     USER_UPDATE = "user.update", _("Updated an account")
     USER_LOGIN = "user.login", _("Logged in")
+    USER_STEP_UP = "user.step_up", _("Confirmed the password to act as an official")
     USER_LOCK = "user.lock", _("Locked an account after failed logins")  # before logins slowed down instead
     USER_LOGIN_SLOW_DOWN = "user.login_slow_down", _("Slowed down password tries after wrong passwords")
     USER_CODE_LIMIT = "user.code_limit", _("Stopped sending login codes for a while")

@@ -25,7 +25,7 @@ def home(request):
 def forbidden(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return api_errors.refusal(403)
-    return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page.")}, status=403)
+    return render(request, "core/error.html", {"title": _("Access denied"), "message": _("You do not have permission to see this page."), "offer_step_up": True}, status=403)
 
 
 def bad_request(request, exception=None):
@@ -54,7 +54,7 @@ def not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         # A path no API route matches (e.g. a path id that is not a number): the API's one error shape.
         return api_errors.refusal(404)
-    return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you.")}, status=404)
+    return render(request, "core/error.html", {"title": _("Not found"), "message": _("The page you asked for does not exist or is not available to you."), "offer_step_up": True}, status=404)
 
 
 def rate_limited(request, exception=None):

@@ -744,7 +744,8 @@ class DemoGenerator:
         with transaction.atomic():
             bearing = Cooperative.objects.get(national_id=BEARING.national_id)
             member = Person.objects.get(pk=self.special_people["member"])
-            create_demo_logins(officer_cooperative=bearing, member_person=member)
+            officer = Person.objects.get(pk=self.special_people["officer"])
+            create_demo_logins(officer_cooperative=bearing, member_person=member, officer_person=officer)
 
     # ------------------------------------------------------------------ one cooperative
 

@@ -51,7 +51,8 @@ DEMO_LOGINS = (
     DemoLogin(
         "supervisor", Role.SUPERVISOR, make_national_code("003456789"), "زهرا", "تهرانی", "09120001003", TEHRAN
     ),
-    # The managing director of «تعاونی حرکت بلبرینگ ایمن» (see generator.NEWS_COOPERATIVES).
+    # The managing director of «تعاونی حرکت بلبرینگ ایمن» (see generator.NEWS_COOPERATIVES), also one
+    # of its members: one person in two roles, one login.
     DemoLogin("officer", Role.OFFICER, make_national_code("004567891"), "یعقوب", "امیرخانی", "09120001004"),
     DemoLogin(
         "supervisor_2", Role.SUPERVISOR, make_national_code("005678912"), "رضا", "اصفهانی", "09130001005", ISFAHAN
@@ -66,11 +67,12 @@ LOGIN_BY_KEY = {login.key: login for login in DEMO_LOGINS}
 RESERVED_NATIONAL_CODES = frozenset(login.national_code for login in DEMO_LOGINS)
 
 
-def create_demo_logins(*, officer_cooperative, member_person) -> list[User]:
+def create_demo_logins(*, officer_cooperative, member_person, officer_person=None) -> list[User]:
     """Create the demo users and their role grants (idempotent on national code).
 
     ``officer_cooperative`` is the cooperative the officer manages; ``member_person`` is the
-    registry person the member user is linked to.
+    registry person the member user is linked to; ``officer_person``, when given, the officer's own
+    registry person (a member of the same cooperative), linked to the officer's account too.
     """
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: every official shares it
     provinces = {p.code: p for p in Province.objects.filter(code__in=[TEHRAN, ISFAHAN])}
@@ -85,6 +87,8 @@ def create_demo_logins(*, officer_cooperative, member_person) -> list[User]:
         else:
             user.set_unusable_password()
             user.person = member_person
+        if login.role == Role.OFFICER and officer_person is not None:
+            user.person = officer_person
         if login.role == Role.ADMINISTRATOR:
             user.is_staff = user.is_superuser = True
         user.save()
@@ -143,7 +147,11 @@ def _scope_text(user, login: DemoLogin) -> str:
     if grant is None:
         return "no grant"
     if grant.cooperative_id:
-        return f"cooperative {grant.cooperative.name} ({grant.position or 'officer'})"
+        scope = f"cooperative {grant.cooperative.name} ({grant.position or 'officer'})"
+        if user.person is not None and user.person.memberships.filter(cooperative_id=grant.cooperative_id).exists():
+            # One person in two roles: the code alone acts as the member, the password adds the office.
+            scope += "; also a member: the one-time code alone to vote, the password too for the officer's pages"
+        return scope
     if grant.province_id:
         return f"{grant.province.name_en} province (code {grant.province.code})"
     if grant.bank_code:

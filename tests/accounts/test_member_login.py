@@ -204,14 +204,17 @@ def test_the_code_never_appears_outside_demo_mode(en, sms, settings, caplog):
     assert code not in str(dict(en.session))
 
 
-def test_an_official_cannot_skip_the_password_on_the_member_tab(en, sms):
+def test_an_official_on_the_member_tab_logs_in_as_a_member_only(en, sms):
     coop = helpers.cooperative()
     official = helpers.user(Role.OFFICER, cooperative=coop, mobile="09120001111")
     ask_for_code(en, official.national_code)
     response = enter_code(en, sms.last_code("09120001111"))
-    assert response.status_code == 200
-    assert "Officials log in with their password: use the Official tab." in response.content.decode()
-    assert "_auth_user_id" not in en.session
+    assert response.status_code == 302 and int(en.session["_auth_user_id"]) == official.pk
+    # The code alone does not carry the official's role: the menu offers to confirm the password.
+    home = en.get(reverse("core:home")).content.decode()
+    assert 'data-testid="act-as-official"' in home and reverse("registry:list") not in home
+    assert en.get(reverse("registry:list")).status_code == 403
+    assert AuditEvent.objects.get(action="user.login", object_id=str(official.pk)).after == {"method": "code"}
 
 
 def test_after_login_the_member_goes_where_they_were_going(en, sms):

@@ -175,6 +175,9 @@ def test_demo_logins_exist_with_the_right_grants():
     officer = grant("officer")
     assert officer.role == Role.OFFICER and officer.cooperative == bearing and officer.position == "managing_director"
     assert bearing.positions.get(role=PositionRole.MANAGING_DIRECTOR).person.national_code == officer.user.national_code
+    # One person in two roles: the managing director is also a member of his cooperative, one account.
+    assert officer.user.person.memberships.get().cooperative == bearing
+    assert officer.user.roles() == {Role.OFFICER, Role.MEMBER}
 
     member = User.objects.get(national_code=LOGIN_BY_KEY["member"].national_code)
     assert member.roles() == {Role.MEMBER} and not member.has_usable_password()
@@ -207,6 +210,7 @@ def test_demo_logins_prints_a_table_of_every_login():
     assert DEMO_PASSWORD in table
     assert "one-time code (shown on screen in demo)" in table
     assert "Tehran province (code 28)" in table and "bank 022" in table
+    assert "also a member: the one-time code alone to vote" in table
 
 
 def test_if_empty_leaves_an_existing_register_alone():

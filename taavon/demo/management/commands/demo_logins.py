@@ -26,5 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(line(row))
         self.stdout.write(
             f"Officials: national code and the shared password {DEMO_PASSWORD}, then a one-time code. "
-            "Members: national code and a one-time code only. In demo mode the code is shown on screen."
+            "Members: national code and a one-time code only. In demo mode the code is shown on screen. "
+            "An official who is also a member may log in as a member (code only) and confirm the password "
+            "later to act as an official (Act as official)."
         )
