@@ -16,6 +16,7 @@ from taavon.accounts.api import router as accounts_router
 from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
 from taavon.core.api_errors import document_errors, invalid_input
+from taavon.core.api import router as home_router
 from taavon.core.api_inputs import RowIdConverter
 from taavon.core.errors import error_messages
 from taavon.registry.api import people_router
@@ -55,6 +56,7 @@ api = TaavonApi(
 )
 
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
+api.add_router("/me", home_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
 api.add_router("/people", people_router, auth=api_auth(), tags=["registry"])
