@@ -22,7 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
+from taavon.core.confirm import confirm_page, confirmed
 from taavon.core.errors import message_list
+from taavon.core.templatetags.taavon_format import fadigits
 
 from ..models import AgendaItem, AssemblyState, Candidate, Choice, ItemKind, ItemState
 from ..reach import assembly_for
@@ -53,7 +55,7 @@ def _slot_context(item, slot, *, receipt="", errors=()) -> dict:
     return {"item": item, "slot": slot, "receipt": receipt, "errors": errors, "choices": Choice.choices}
 
 
-def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
+def _ballot_context(request, assembly, *, receipts=None, errors=None, kept=None) -> dict:
     item = voting.open_item_of(assembly)
     person = request.user.person if request.user.person_id else None
     slots = []
@@ -64,6 +66,7 @@ def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
         for slot in slots:
             slot["receipt"] = (receipts or {}).get(slot["entry"].pk, "")
             slot["errors"] = (errors or {}).get(slot["entry"].pk, ())
+            slot.update((kept or {}).get(slot["entry"].pk, {}))
     present = attendance.is_present(assembly, request.user.person_id) if person is not None else False
     return {
         "assembly": assembly,
@@ -128,13 +131,18 @@ def cast(request, assembly_id, item_id):
     except ValidationError as exc:
         problems = message_list(exc)
         slot = next((s for s in _slots(request, item) if s["entry"].pk == entry_id), None) if entry_id else None
+        # A refused ballot comes back as the voter filled it (too many marks: they remove one, not redo all).
+        kept = {"marks": request.POST.getlist("marks"), "choice": request.POST.get("choice", "")}
         if request.htmx:
             # htmx swaps only successful answers: the refusal replaces the ballot in place.
             if slot is not None:
+                slot.update(kept)
                 context = {**_slot_context(item, slot, errors=problems), "candidates": voting.eligible_candidates(item)}
                 return render(request, "assemblies/voting/_slot.html", context)
             return render(request, "assemblies/voting/_refused.html", {"errors": problems, "assembly": assembly})
-        context = _ballot_context(request, assembly, errors={entry_id: problems} if slot else None)
+        context = _ballot_context(
+            request, assembly, errors={entry_id: problems} if slot else None, kept={entry_id: kept} if slot else None
+        )
         context["page_errors"] = [] if slot else problems
         return render(request, "assemblies/voting/ballot.html", context, status=422)
     if request.htmx:
@@ -200,6 +208,7 @@ def _item_rows(assembly, errors: dict) -> list[dict]:
         row = {"item": item, "errors": errors.get(item.pk, ())}
         if item.state == ItemState.OPEN:
             row["turnout"] = voting.turnout(item)
+            row["close_consequence"] = close_consequence(item, row["turnout"])
         elif item.state == ItemState.CLOSED:
             row["result"] = result_view(item)
         rows.append(row)
@@ -247,9 +256,29 @@ def item_open(request, assembly_id, item_id):
     return _item_action(request, assembly_id, item_id, voting.open_item, _("Voting is open on “%(title)s”."))
 
 
+def close_consequence(item, turnout: dict) -> str:
+    """What closing a vote means, with the turnout now: the chair's last look before the close."""
+    return _(
+        "%(voted)s of %(present)s votes present have voted on “%(title)s”. Closing ends the vote for good: "
+        "nobody else can vote, and the result is counted and published."
+    ) % {"voted": fadigits(turnout["voted"]), "present": fadigits(turnout["votes_present"]), "title": item.title}
+
+
 @login_required
 @require_POST
 def item_close(request, assembly_id, item_id):
+    if not confirmed(request):
+        # Asked first (no JavaScript, or a bare post): the question as a page; nothing is closed.
+        assembly = assembly_for(request.user, assembly_id, Action.RUN)
+        item = _item(assembly, item_id)
+        return confirm_page(
+            request,
+            title=_("Close voting on “%(title)s”?") % {"title": item.title},
+            consequence=close_consequence(item, voting.turnout(item)),
+            action=reverse("assemblies:item_close", args=[assembly.pk, item.pk]),
+            label=_("Close voting"),
+            cancel_url=reverse("assemblies:items", args=[assembly.pk]),
+        )
     return _item_action(request, assembly_id, item_id, voting.close_item, _("Voting on “%(title)s” has closed."))
 
 
