@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from taavon.accounts.models import Role
 from taavon.accounts.scoping import Action, scope
@@ -261,7 +262,11 @@ def officer_actions(user: Any) -> list[NextAction]:
     for draft in managed.filter(state=AssemblyState.DRAFT).order_by("starts_at", "pk")[:OFFICER_LIMIT]:
         blocking = [f for f in convening.check_convening(draft) if f.blocking]
         if blocking:
-            text = _("Draft «%(title)s»: %(n)s problems stop the notice: %(first)s") % {
+            text = ngettext(
+                "Draft «%(title)s»: %(n)s problem stops the notice: %(first)s",
+                "Draft «%(title)s»: %(n)s problems stop the notice: %(first)s",
+                len(blocking),
+            ) % {
                 "title": draft.title, "n": fadigits(len(blocking)), "first": blocking[0].message,
             }
         else:
@@ -275,7 +280,11 @@ def officer_actions(user: Any) -> list[NextAction]:
         if pending:
             actions.append(NextAction(
                 kind="proxies_to_confirm", url=_url("control", assembly.pk) + "#proxies", count=pending, urgent=True,
-                text=_("«%(title)s»: %(n)s proxies await your confirmation.") % {
+                text=ngettext(
+                    "«%(title)s»: %(n)s proxy awaits your confirmation.",
+                    "«%(title)s»: %(n)s proxies await your confirmation.",
+                    pending,
+                ) % {
                     "title": assembly.title, "n": fadigits(pending),
                 },
             ))
@@ -327,7 +336,9 @@ def supervisor_panel(user: Any) -> Panel | None:
     if waiting:
         actions.append(NextAction(
             kind="minutes_to_register", url=_url("minutes_queue"), count=waiting, urgent=True,
-            text=_("%(n)s minutes await registration.") % {"n": fadigits(waiting)},
+            text=ngettext(
+                "%(n)s assembly's minutes await registration.", "%(n)s assemblies' minutes await registration.", waiting
+            ) % {"n": fadigits(waiting)},
         ))
     return Panel(
         key="supervisor.minutes", role=Role.SUPERVISOR.value, title=_("Minutes of general assemblies"),
