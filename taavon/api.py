@@ -15,8 +15,8 @@ from ninja.errors import ValidationError as InvalidInput
 from taavon.accounts.api import router as accounts_router
 from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
-from taavon.core.api_errors import document_errors, invalid_input
 from taavon.core.api import router as home_router
+from taavon.core.api_errors import document_errors, invalid_input
 from taavon.core.api_inputs import RowIdConverter
 from taavon.core.errors import error_messages
 from taavon.registry.api import people_router
