@@ -268,3 +268,37 @@ def test_the_session_page_says_closed_links_the_minutes_and_gives_the_chair_the_
     assert f'href="{reverse("assemblies:minutes", args=[a.pk])}" data-testid="minutes-link"' in page.content.decode()
     assert "have not checked in yet" not in text(page)
 
+
+
+def test_a_voter_keeps_their_receipt_as_a_file_or_by_sms_and_nothing_else_is_sent(en, sms):
+    from taavon.notifications.models import OutboundMessage
+
+    a = factory.in_session(members=3, present=2, title="مجمع سالانه")
+    item = factory.motion(a, title="تصویب بودجه")
+    officer = helpers.user(Role.OFFICER, password=None, cooperative=a.cooperative)
+    voting.open_item(actor=officer, item=item)
+    entry = a.roll.order_by("id").select_related("person").first()
+    member = voter(entry)
+    en.force_login(member)
+    cast = en.post(reverse("assemblies:cast", args=[a.pk, item.pk]), {"item": item.pk, "roll_entry": entry.pk, "choice": "1"})
+    code = re.search(r'data-testid="receipt-code">([^<]+)<', cast.content.decode()).group(1)
+    assert 'data-testid="receipt-file"' in cast.content.decode() and 'data-testid="receipt-sms"' in cast.content.decode()
+
+    saved = en.post(reverse("assemblies:receipt_file", args=[a.pk, item.pk]), {"code": code})
+    assert saved.status_code == 200 and saved["Content-Disposition"].startswith("attachment;")
+    assert code in saved.content.decode() and "تصویب بودجه" in saved.content.decode()
+
+    send = reverse("assemblies:receipt_sms", args=[a.pk, item.pk])
+    sent = en.post(send, {"code": code}, HTTP_HX_REQUEST="true")
+    mobile = entry.person.mobile
+    assert f"Sent to your mobile ending in {mobile[-4:]}." in text(sent)
+    (message,) = sms.messages(mobile)
+    assert code in message["text"] and "تصویب بودجه" in message["text"]
+    assert OutboundMessage.objects.get(topic="receipt").body == "[redacted]"  # the log never holds the code
+
+    again = en.post(send, {"code": code}, HTTP_HX_REQUEST="true")
+    assert "already sent" in text(again) and len(sms.messages(mobile)) == 1
+    forged = en.post(send, {"code": "0000-0000-0000-0000"})
+    assert forged.status_code == 422 and "not a receipt of a ballot on this item" in text(forged)
+    assert en.post(reverse("assemblies:receipt_file", args=[a.pk, item.pk]), {"code": "hello"}).status_code == 422
+    assert len(sms.messages()) == 1

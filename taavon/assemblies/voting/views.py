@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -414,3 +415,49 @@ def receipt(request, assembly_id, item_id):
             context["errors"] = message_list(exc)
             status = 422
     return render(request, "assemblies/voting/receipt.html", context, status=status)
+
+
+def _check_url(request, assembly, item) -> str:
+    return request.build_absolute_uri(reverse("assemblies:receipt", args=[assembly.pk, item.pk]))
+
+
+@login_required
+@require_POST
+def receipt_file(request, assembly_id, item_id):
+    """The receipt just shown, as a text file to keep: made from what is posted, stored nowhere."""
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
+    item = _item(assembly, item_id)
+    code = request.POST.get("code", "")
+    try:
+        body = voting.receipt_text(item, code, check_url=_check_url(request, assembly, item))
+    except ValidationError as exc:
+        context = {"assembly": assembly, "item": item, "check": None, "errors": message_list(exc), "code": code}
+        return render(request, "assemblies/voting/receipt.html", context, status=422)
+    response = HttpResponse(body + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{assembly.pk}-{item.pk}.txt"'
+    return response
+
+
+@login_required
+@require_POST
+def receipt_sms(request, assembly_id, item_id):
+    """The receipt just shown, sent to the voter's own mobile (a line in place with htmx, else the check page)."""
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
+    item = _item(assembly, item_id)
+    code = request.POST.get("code", "")
+    try:
+        mobile = voting.send_receipt_sms(
+            actor=request.user, item=item, code=code, check_url=_check_url(request, assembly, item)
+        )
+    except ValidationError as exc:
+        problems = message_list(exc)
+        if request.htmx:
+            return HttpResponse(f'<span class="text-danger small" role="alert">{escape(" ".join(problems))}</span>')
+        context = {"assembly": assembly, "item": item, "check": None, "errors": problems, "code": code}
+        return render(request, "assemblies/voting/receipt.html", context, status=422)
+    done = _("Sent to your mobile ending in %(end)s.") % {"end": fadigits(mobile[-4:])}
+    if request.htmx:
+        return HttpResponse(f'<span class="text-success small" role="status" data-testid="receipt-sms-sent">{escape(done)}</span>')
+    messages.success(request, done)
+    context = {"assembly": assembly, "item": item, "check": None, "errors": [], "code": code}
+    return render(request, "assemblies/voting/receipt.html", context)
