@@ -48,9 +48,9 @@ def officer_actions(user: Any) -> list[NextAction]:
     for coop in unverified:
         actions.append(NextAction(
             kind="members_unverified", url=reverse("registry:members", args=[coop.pk]),
-            count=coop.n,  # type: ignore[attr-defined]
+            count=coop.n,
             text=_("%(coop)s: %(n)s members are not yet verified by the provincial office.") % {
-                "coop": coop.name, "n": fadigits(coop.n),  # type: ignore[attr-defined]
+                "coop": coop.name, "n": fadigits(coop.n),
             },
         ))
     return actions

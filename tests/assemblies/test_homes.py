@@ -131,6 +131,11 @@ def test_nothing_to_do_says_so(en):
     home = en.get(HOME)
     assert kinds(home) == [] and "No general assembly needs anything from you now." in text(home)
 
+    en.force_login(helpers.user(Role.BANK_OFFICER, bank_code="017"))
+    home = en.get(HOME)
+    assert sections(home) == [] and "Nothing needs your action now." in text(home)
+    assert "You hold no role yet" not in text(home)
+
 
 def test_an_officers_home_lists_drafts_and_what_blocks_them_imports_proxies_second_calls_and_minutes(en):
     coop = helpers.cooperative(name="تعاونی فردا")

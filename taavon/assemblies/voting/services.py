@@ -628,7 +628,8 @@ def send_receipt_sms(*, actor: Actor, item, code: str, check_url: str) -> str:
     from taavon.notifications.services import send_sms
 
     text = receipt_text(item, code, check_url=check_url)
-    mobile = getattr(actor, "mobile", "") or (actor.person.mobile if getattr(actor, "person_id", None) else "")
+    person = getattr(actor, "person", None) if getattr(actor, "person_id", None) else None
+    mobile = getattr(actor, "mobile", "") or (person.mobile if person is not None else "")
     if not mobile:
         raise ValidationError(_("Your account has no mobile number to send the receipt to."), code="no_mobile")
     raw = ballot_box.normalize_receipt_code(code)
