@@ -25,6 +25,7 @@ from taavon.accounts.auth import api_auth
 from taavon.assemblies.api import router as assemblies_router
 from taavon.assemblies.published.api import router as held_router
 from taavon.core import api_errors
+from taavon.core.api import router as home_router
 from taavon.core.api_inputs import RowIdConverter
 from taavon.registry.api import people_router
 from taavon.registry.api import router as registry_router
@@ -94,6 +95,7 @@ api = TaavonApi(
 
 api.add_router("/auth", auth_router, tags=["logging in"])
 api.add_router("/accounts", accounts_router, auth=api_auth(), tags=["accounts"])
+api.add_router("/me", home_router, auth=api_auth(), tags=["accounts"])
 api.add_router("/cooperatives", registry_router, auth=api_auth(), tags=["registry"])
 api.add_router("/cooperatives", import_router, auth=api_auth(), tags=["member import"])
 api.add_router("/cooperatives", verification_router, auth=api_auth(), tags=["member verification"])

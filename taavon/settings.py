@@ -155,6 +155,15 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["taavon.accounts.backends.NationalCodeBackend"]
 # Each domain's areas on the home page: functions of the request returning template context.
 HOME_CONTEXT = ["taavon.registry.views.home_context"]
+# The home page's "what to do next" (taavon.core.home): one function per panel, user -> Panel | None.
+HOME_PANELS = [
+    "taavon.assemblies.home.selectors.member_panel",
+    "taavon.assemblies.home.selectors.officer_panel",
+    "taavon.registry.home.officer_panel",
+    "taavon.assemblies.home.selectors.supervisor_panel",
+    "taavon.registry.home.overview_panel",
+    "taavon.registry.home.verification_panel",
+]
 # Each domain's part of the reach decision (taavon.accounts.scoping asks them in this order).
 REACH_POLICIES = ["taavon.registry.reach.RegistryPolicy", "taavon.assemblies.reach.AssemblyPolicy"]
 LOGIN_URL = "accounts:login"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 app_name = "assemblies"
 urlpatterns = [
+    path("", include("taavon.assemblies.home.urls")),
     path("", include("taavon.assemblies.convening.urls")),
     path("", include("taavon.assemblies.session.urls")),
     path("", include("taavon.assemblies.voting.urls")),

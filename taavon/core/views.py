@@ -4,9 +4,22 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import api_errors
+from . import home as home_panels
 from .languages import API_PREFIX
+
+# One heading per role a person holds (the roles' names are the accounts app's; repeated here
+# because this layer imports no domain).
+SECTION_TITLES = {
+    "member": gettext_lazy("As a member"),
+    "officer": gettext_lazy("As a cooperative officer"),
+    "supervisor": gettext_lazy("As a provincial supervisor"),
+    "analyst": gettext_lazy("As an analyst"),
+    "administrator": gettext_lazy("As an administrator"),
+    "bank_officer": gettext_lazy("As a bank officer"),
+}
 
 
 def home(request):
@@ -19,6 +32,9 @@ def home(request):
     if request.user.is_authenticated:
         for path in settings.HOME_CONTEXT:
             context.update(import_string(path)(request))
+        context["home_sections"] = [
+            (SECTION_TITLES.get(role, role), panels) for role, panels in home_panels.sections(home_panels.panels_for(request.user))
+        ]
     return render(request, "core/home.html", context)
 
 

@@ -102,7 +102,7 @@ def test_an_officer_convenes_publishes_and_watches_the_notice_go_out(en, coop, o
     body = page.content.decode()
     assert "Notice published" in text(page) and 'data-testid="publish-form"' not in body
     assert 'data-testid="roll-size">7<' in body
-    assert "7 of 7 members on the roll notified." in text(page)
+    assert "7 of 7 members on the roll processed: 7 SMS and 0 e-mails sent, 0 failed." in text(page)
     assert 'data-complete="yes"' in body and "every 2s" not in body  # done: no more polling
     assert OutboundMessage.objects.filter(topic=f"assembly:{assembly.pk}:notice", state="sent").count() == 7
     assert 'data-testid="edit"' not in body
@@ -116,7 +116,7 @@ def test_the_progress_fragment_polls_every_two_seconds_until_every_member_is_not
     body = fragment.content.decode()
     assert fragment.status_code == 200 and "<html" not in body
     assert 'hx-trigger="every 2s"' in body and 'aria-valuenow="42"' in body
-    assert "3 of 7 members on the roll notified." in text(fragment)
+    assert "3 of 7 members on the roll processed" in text(fragment)
 
 
 def test_a_blocked_notice_is_refused_on_the_page_with_the_rule(en, coop, officer):

@@ -340,13 +340,13 @@ def test_the_session_does_not_close_while_voting_is_open_and_then_closes_with_th
     item = factory.motion(a, state="open")
     officer = helpers.user(Role.OFFICER, cooperative=a.cooperative)
     en.force_login(officer)
-    refused = en.post(reverse("assemblies:close_session", args=[a.pk]))
+    refused = en.post(reverse("assemblies:close_session", args=[a.pk]), {"confirmed": "yes"})
     assert refused.status_code == 422 and f"Voting is still open on: {item.title}" in text(refused)
 
     item.state = "closed"
     item.save(update_fields=["state"])
     pending = factory.motion(a, title="بودجه سال آینده")
-    assert en.post(reverse("assemblies:close_session", args=[a.pk])).status_code == 302
+    assert en.post(reverse("assemblies:close_session", args=[a.pk]), {"confirmed": "yes"}).status_code == 302
     a.refresh_from_db()
     assert a.state == "closed" and a.closed_at is not None
     closed = AssemblyEvent.objects.get(assembly=a, kind=events.SESSION_CLOSED).data

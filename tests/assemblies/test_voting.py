@@ -430,7 +430,7 @@ def test_closing_a_motion_tallies_it_against_the_votes_present_when_it_opened(en
     en.force_login(room.officer)
     assert "Passed" not in text(en.get(reverse("assemblies:items", args=[room.assembly.pk])))
 
-    response = en.post(reverse("assemblies:item_close", args=[room.assembly.pk, room.motion.pk]))
+    response = en.post(reverse("assemblies:item_close", args=[room.assembly.pk, room.motion.pk]), {"confirmed": "yes"})
 
     assert response.status_code == 302
     item = AgendaItem.objects.get(pk=room.motion.pk)

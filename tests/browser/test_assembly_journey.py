@@ -19,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from taavon.accounts.models import Role
-from taavon.assemblies.models import Assembly, AssemblyState, ItemState
+from taavon.assemblies.models import AgendaItem, Assembly, AssemblyState, ItemState
 from taavon.core.jalali import format_jalali
 from taavon.core.persian import to_persian_digits
 from tests import helpers
@@ -197,6 +197,11 @@ def test_an_assembly_is_held_online_from_the_notice_to_the_minutes(
     open_page(a_page, items_url)
     a_motion = a_page.locator(f"[data-testid=item][data-item='{item.pk}']")
     a_motion.get_by_test_id("close-item").click()
+    # It asks first, with the turnout: nothing is closed until the chair confirms.
+    asking = a_motion.get_by_test_id("confirm-dialog")
+    expect(asking.get_by_test_id("confirm-consequence")).to_contain_text("۳ از ۳")
+    assert AgendaItem.objects.get(pk=item.pk).state == ItemState.OPEN
+    asking.get_by_test_id("confirm-yes").click()
     expect(a_motion).to_have_attribute("data-state", "closed")
     expect(a_motion.get_by_test_id("votes-for")).to_have_text("۲")
     expect(a_motion.get_by_test_id("votes-against")).to_have_text("۱")
@@ -205,7 +210,8 @@ def test_an_assembly_is_held_online_from_the_notice_to_the_minutes(
 
     open_page(a_page, control_url)
     a_page.get_by_test_id("close").click()
-    expect(a_page.get_by_test_id("assembly-state")).to_be_visible()
+    a_page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
+    expect(a_page.get_by_test_id("session-closed")).to_be_visible()
     expect_rtl(a_page)
     assembly.refresh_from_db()
     assert assembly.state == AssemblyState.CLOSED

@@ -818,17 +818,37 @@ def delivery_summary(assembly: Assembly) -> dict:
     return summary
 
 
+def _channels(summary: dict, done: int) -> list[dict]:
+    """Per channel: sent, failed, still queued, and the members processed whom it could not reach
+    (no mobile, no e-mail address). A batch logs its messages and counts its members in one
+    transaction, so members processed minus messages logged is exactly those without an address."""
+    from taavon.notifications.models import OutboundMessage
+
+    rows = []
+    for channel, label in OutboundMessage.Channel.choices:
+        counts = {state: summary.get(f"{channel}_{state}", 0) for state in OutboundMessage.State.values}
+        rows.append({
+            "channel": channel,
+            "label": label,
+            **counts,
+            "no_address": max(0, done - sum(counts.values())),
+        })
+    return rows
+
+
 def notice_progress(assembly: Assembly) -> dict:
     """How far sending the notice has got: members done of the roll, and the delivery log."""
     a = Assembly.objects.only("notices_total", "notices_done", "notice_published_at").get(pk=assembly.pk)
     total, done = a.notices_total, min(a.notices_done, a.notices_total)
+    summary = delivery_summary(a)
     return {
         "published": a.notice_published_at is not None,
         "total": total,
         "done": done,
         "percent": 100 if total == 0 else done * 100 // total,
         "complete": done >= total,
-        **delivery_summary(a),
+        "channels": _channels(summary, done),
+        **summary,
     }
 
 

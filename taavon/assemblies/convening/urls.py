@@ -7,7 +7,6 @@ from . import views
 urlpatterns = [
     path("cooperative/<int:pk>/", views.assembly_list, name="list"),
     path("cooperative/<int:pk>/new/", views.convene, name="convene"),
-    path("mine/", views.my_assemblies, name="mine"),
     path("<int:assembly_id>/", views.detail, name="detail"),
     path("<int:assembly_id>/edit/", views.edit, name="edit"),
     path("<int:assembly_id>/publish/", views.publish, name="publish"),

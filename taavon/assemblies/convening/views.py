@@ -1,4 +1,4 @@
-"""Convening pages: a cooperative's assemblies, "my assemblies", convening and editing a draft,
+"""Convening pages: a cooperative's assemblies, convening and editing a draft,
 the assembly page (findings, agenda, notice and its delivery), publishing, the second call.
 
 Thin: reach through :mod:`taavon.accounts.scoping` (404 outside one's scope, 403 for a role that
@@ -19,7 +19,7 @@ from taavon.core.uploads import file_response
 from taavon.registry.selectors import cooperative_for
 
 from ..models import Assembly, AssemblyState, Candidate, CandidateState
-from ..reach import assembly_for, participant_assemblies
+from ..reach import assembly_for
 from . import documents
 from . import services as convening
 from .forms import AgendaFormSet, AssemblyForm, DocumentForm, PublishForm, SecondCallForm, agenda_initial
@@ -89,13 +89,6 @@ def assembly_list(request, pk):
             "can_convene": has_authority(request.user, coop),
         },
     )
-
-
-@login_required
-@require_GET
-def my_assemblies(request):
-    assemblies = participant_assemblies(request.user).select_related("cooperative").order_by("-starts_at", "-pk")
-    return render(request, "assemblies/convening/mine.html", {"assemblies": assemblies})
 
 
 # --------------------------------------------------------------------------- convening

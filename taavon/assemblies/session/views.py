@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
+from taavon.core.confirm import confirm_page, confirmed
 from taavon.core.errors import add_to_form, message_list
+from taavon.core.templatetags.taavon_format import fadigits
 
 from ..models import AssemblyMode, AssemblyState, ItemState, Proxy, ProxyState
 from ..reach import assembly_for
@@ -188,6 +190,8 @@ def _control_context(request, assembly, **extra) -> dict:
         "may_open": assembly.state == AssemblyState.NOTICED,
         "started": timezone.now() >= assembly.starts_at,
         "may_close": assembly.state == AssemblyState.IN_SESSION,
+        "close_consequence": close_consequence(quorum_context["quorum"])
+        if assembly.state == AssemblyState.IN_SESSION and quorum_context["quorum"] else "",
         "secretary_check_in": assembly.mode != AssemblyMode.ELECTRONIC
         and attendance.check_in_is_open(assembly),
         "open_form": OpenSessionForm(),
@@ -267,9 +271,31 @@ def adjourn(request, assembly_id):
     )
 
 
+def close_consequence(quorum) -> str:
+    """What ending the session means, with the attendance now."""
+    return _(
+        "%(present)s of the %(roll)s members on the roll are present, %(represented)s more by proxy. Ending the "
+        "session records this as the final attendance: nobody can check in or vote in it afterwards, and the "
+        "minutes are drafted from its log."
+    ) % {"present": fadigits(quorum.present), "roll": fadigits(quorum.roll), "represented": fadigits(quorum.represented)}
+
+
 @login_required
 @require_POST
 def close_session(request, assembly_id):
+    if not confirmed(request):
+        # Asked first (no JavaScript, or a bare post): the question as a page; the session stays open.
+        assembly = assembly_for(request.user, assembly_id, Action.RUN)
+        if assembly.state != AssemblyState.IN_SESSION:
+            return _session_step(request, assembly_id, attendance.close_session, _("The session is closed."))
+        return confirm_page(
+            request,
+            title=_("End the session of “%(title)s”?") % {"title": assembly.title},
+            consequence=close_consequence(attendance.live_quorum(assembly, fresh=True)),
+            action=reverse("assemblies:close_session", args=[assembly.pk]),
+            label=_("Close the session"),
+            cancel_url=_control_url(assembly),
+        )
     return _session_step(request, assembly_id, attendance.close_session, _("The session is closed."))
 
 

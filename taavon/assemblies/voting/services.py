@@ -592,3 +592,48 @@ def eligible_candidates(item):
         .select_related("person")
         .order_by("person__last_name", "person__first_name", "pk")
     )
+
+
+# --------------------------------------------------------------------------- keeping a receipt
+
+# One SMS per receipt and voter in this window: the button cannot be used to flood a phone.
+RECEIPT_SMS_WINDOW = 24 * 3600
+
+
+def _own_receipt(item, code: str) -> str:
+    """The 16 digits of ``code`` when it is a receipt of a ballot on ``item``; refused otherwise.
+
+    Only a real receipt is sent or saved, so neither is a way to have the platform send any text.
+    """
+    raw, _fingerprint = ballot_box.split_receipt(code)
+    if ballot_box.find_receipt(item, raw) is None:
+        raise ValidationError(_("This is not a receipt of a ballot on this item."), code="receipt_unknown")
+    return raw
+
+
+def receipt_text(item, code: str, *, check_url: str) -> str:
+    """The receipt as the member keeps it (the SMS, the file): the assembly, the item, the code, where to check."""
+    _own_receipt(item, code)
+    return str(_(
+        "Receipt of your ballot on “%(item)s” (%(assembly)s): %(code)s. Keep it to yourself; check it at %(url)s"
+    ) % {"item": item.title, "assembly": item.assembly.title, "code": code.strip(), "url": check_url})
+
+
+def send_receipt_sms(*, actor: Actor, item, code: str, check_url: str) -> str:
+    """Send a receipt the voter has just been shown to their own mobile; the number it went to.
+
+    Sent now, within the request, and logged redacted (``sensitive``): queued as a job, the code
+    would sit in the jobs table beside the voter's phone number, and the code leads to the ballot.
+    """
+    from taavon.notifications.services import send_sms
+
+    text = receipt_text(item, code, check_url=check_url)
+    person = getattr(actor, "person", None) if getattr(actor, "person_id", None) else None
+    mobile = getattr(actor, "mobile", "") or (person.mobile if person is not None else "")
+    if not mobile:
+        raise ValidationError(_("Your account has no mobile number to send the receipt to."), code="no_mobile")
+    raw = ballot_box.normalize_receipt_code(code)
+    if not cache.add(f"receipt-sms:{actor.pk}:{item.pk}:{ballot_box.receipt_hash(item.pk, raw)}", 1, RECEIPT_SMS_WINDOW):
+        raise ValidationError(_("This receipt was already sent to your mobile."), code="receipt_sent")
+    send_sms(mobile, text, topic="receipt", sensitive=True)
+    return mobile

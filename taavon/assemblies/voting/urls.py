@@ -27,4 +27,6 @@ urlpatterns = [
     path("<int:assembly_id>/items/<int:item_id>/bulletin/", views.bulletin, name="bulletin"),
     path("<int:assembly_id>/items/<int:item_id>/bulletin.json", views.bulletin_json, name="bulletin_json"),
     path("<int:assembly_id>/items/<int:item_id>/receipt/", views.receipt, name="receipt"),
+    path("<int:assembly_id>/items/<int:item_id>/receipt/file/", views.receipt_file, name="receipt_file"),
+    path("<int:assembly_id>/items/<int:item_id>/receipt/sms/", views.receipt_sms, name="receipt_sms"),
 ]

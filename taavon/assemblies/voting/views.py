@@ -17,13 +17,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taavon import rules
 from taavon.accounts.scoping import Action, has_authority, may
 from taavon.core import api_errors
+from taavon.core.confirm import confirm_page, confirmed
 from taavon.core.errors import add_to_form, message_list
+from taavon.core.templatetags.taavon_format import fadigits
 from taavon.core.uploads import file_response
 
 from ..convening import documents
@@ -57,7 +60,7 @@ def _slot_context(item, slot, *, receipt="", errors=()) -> dict:
     return {"item": item, "slot": slot, "receipt": receipt, "errors": errors, "choices": Choice.choices}
 
 
-def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
+def _ballot_context(request, assembly, *, receipts=None, errors=None, kept=None) -> dict:
     item = voting.open_item_of(assembly)
     person = request.user.person if request.user.person_id else None
     slots = []
@@ -68,6 +71,7 @@ def _ballot_context(request, assembly, *, receipts=None, errors=None) -> dict:
         for slot in slots:
             slot["receipt"] = (receipts or {}).get(slot["entry"].pk, "")
             slot["errors"] = (errors or {}).get(slot["entry"].pk, ())
+            slot.update((kept or {}).get(slot["entry"].pk, {}))
     present = attendance.is_present(assembly, request.user.person_id) if person is not None else False
     return {
         "assembly": assembly,
@@ -133,13 +137,18 @@ def cast(request, assembly_id, item_id):
     except ValidationError as exc:
         problems = message_list(exc)
         slot = next((s for s in _slots(request, item) if s["entry"].pk == entry_id), None) if entry_id else None
+        # A refused ballot comes back as the voter filled it (too many marks: they remove one, not redo all).
+        kept = {"marks": request.POST.getlist("marks"), "choice": request.POST.get("choice", "")}
         if request.htmx:
             # htmx swaps only successful answers: the refusal replaces the ballot in place.
             if slot is not None:
+                slot.update(kept)
                 context = {**_slot_context(item, slot, errors=problems), "candidates": voting.eligible_candidates(item)}
                 return render(request, "assemblies/voting/_slot.html", context)
             return render(request, "assemblies/voting/_refused.html", {"errors": problems, "assembly": assembly})
-        context = _ballot_context(request, assembly, errors={entry_id: problems} if slot else None)
+        context = _ballot_context(
+            request, assembly, errors={entry_id: problems} if slot else None, kept={entry_id: kept} if slot else None
+        )
         context["page_errors"] = [] if slot else problems
         return render(request, "assemblies/voting/ballot.html", context, status=422)
     if request.htmx:
@@ -205,6 +214,7 @@ def _item_rows(assembly, errors: dict) -> list[dict]:
         row = {"item": item, "errors": errors.get(item.pk, ())}
         if item.state == ItemState.OPEN:
             row["turnout"] = voting.turnout(item)
+            row["close_consequence"] = close_consequence(item, row["turnout"])
         elif item.state == ItemState.CLOSED:
             row["result"] = result_view(item)
         rows.append(row)
@@ -252,9 +262,29 @@ def item_open(request, assembly_id, item_id):
     return _item_action(request, assembly_id, item_id, voting.open_item, _("Voting is open on “%(title)s”."))
 
 
+def close_consequence(item, turnout: dict) -> str:
+    """What closing a vote means, with the turnout now: the chair's last look before the close."""
+    return _(
+        "%(voted)s of %(present)s votes present have voted on “%(title)s”. Closing ends the vote for good: "
+        "nobody else can vote, and the result is counted and published."
+    ) % {"voted": fadigits(turnout["voted"]), "present": fadigits(turnout["votes_present"]), "title": item.title}
+
+
 @login_required
 @require_POST
 def item_close(request, assembly_id, item_id):
+    if not confirmed(request):
+        # Asked first (no JavaScript, or a bare post): the question as a page; nothing is closed.
+        assembly = assembly_for(request.user, assembly_id, Action.RUN)
+        item = _item(assembly, item_id)
+        return confirm_page(
+            request,
+            title=_("Close voting on “%(title)s”?") % {"title": item.title},
+            consequence=close_consequence(item, voting.turnout(item)),
+            action=reverse("assemblies:item_close", args=[assembly.pk, item.pk]),
+            label=_("Close voting"),
+            cancel_url=reverse("assemblies:items", args=[assembly.pk]),
+        )
     return _item_action(request, assembly_id, item_id, voting.close_item, _("Voting on “%(title)s” has closed."))
 
 
@@ -450,3 +480,49 @@ def receipt(request, assembly_id, item_id):
             context["errors"] = message_list(exc)
             status = 422
     return render(request, "assemblies/voting/receipt.html", context, status=status)
+
+
+def _check_url(request, assembly, item) -> str:
+    return request.build_absolute_uri(reverse("assemblies:receipt", args=[assembly.pk, item.pk]))
+
+
+@login_required
+@require_POST
+def receipt_file(request, assembly_id, item_id):
+    """The receipt just shown, as a text file to keep: made from what is posted, stored nowhere."""
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
+    item = _item(assembly, item_id)
+    code = request.POST.get("code", "")
+    try:
+        body = voting.receipt_text(item, code, check_url=_check_url(request, assembly, item))
+    except ValidationError as exc:
+        context = {"assembly": assembly, "item": item, "check": None, "errors": message_list(exc), "code": code}
+        return render(request, "assemblies/voting/receipt.html", context, status=422)
+    response = HttpResponse(body + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{assembly.pk}-{item.pk}.txt"'
+    return response
+
+
+@login_required
+@require_POST
+def receipt_sms(request, assembly_id, item_id):
+    """The receipt just shown, sent to the voter's own mobile (a line in place with htmx, else the check page)."""
+    assembly = assembly_for(request.user, assembly_id, Action.TAKE_PART)
+    item = _item(assembly, item_id)
+    code = request.POST.get("code", "")
+    try:
+        mobile = voting.send_receipt_sms(
+            actor=request.user, item=item, code=code, check_url=_check_url(request, assembly, item)
+        )
+    except ValidationError as exc:
+        problems = message_list(exc)
+        if request.htmx:
+            return HttpResponse(f'<span class="text-danger small" role="alert">{escape(" ".join(problems))}</span>')
+        context = {"assembly": assembly, "item": item, "check": None, "errors": problems, "code": code}
+        return render(request, "assemblies/voting/receipt.html", context, status=422)
+    done = _("Sent to your mobile ending in %(end)s.") % {"end": fadigits(mobile[-4:])}
+    if request.htmx:
+        return HttpResponse(f'<span class="text-success small" role="status" data-testid="receipt-sms-sent">{escape(done)}</span>')
+    messages.success(request, done)
+    context = {"assembly": assembly, "item": item, "check": None, "errors": [], "code": code}
+    return render(request, "assemblies/voting/receipt.html", context)

@@ -8,7 +8,10 @@
      phone menu; Bootstrap's 80 KB script was loaded on every page for this alone);
    - input[data-jalali-date]: a calendar beside the date input, from js/jalali-datepicker.js, which
      is fetched only by pages that have such an input (its address is this script's
-     data-date-picker attribute, hashed like every static file). */
+     data-date-picker attribute, hashed like every static file);
+   - data-confirm-dialog="id" on a form: shows <dialog id> (the consequence and the confirming form)
+     instead of submitting; without the dialog support the form posts and the server asks on a page;
+   - data-dialog-close on a button inside a dialog: closes it. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -47,5 +50,16 @@
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
     if (form && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    var asking = event.target.closest("form[data-confirm-dialog]");
+    var dialog = asking && document.getElementById(asking.dataset.confirmDialog);
+    if (dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      dialog.showModal();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-dialog-close]");
+    var dialog = closer && closer.closest("dialog");
+    if (dialog) { dialog.close(); }
   });
 })();
