@@ -23,7 +23,7 @@ from taavon.assemblies.models import Assembly
 from taavon.core.persian import to_persian_digits
 from taavon.registry import services as registry
 from taavon.registry.imports import services as imports
-from taavon.registry.models import ImportBatch, Membership, Position
+from taavon.registry.models import ImportBatch, Membership, Person, Position
 from tests import helpers
 from tests.assemblies import factory
 
@@ -102,6 +102,10 @@ def build() -> Dataset:
         "member+officer": both,
     }
     factory.bulk_members(coop, 8)
+    # The factories number their people in ASCII («عضو3»): people type their names in Persian.
+    for person in Person.objects.all():
+        person.last_name = to_persian_digits(person.last_name)
+        person.save()
     added = registry.add_member(
         actor=officer, cooperative=coop, national_code=helpers.national_code(), joined_on=datetime.date(2023, 3, 1),
         first_name="مهدی", last_name="کاظمی", mobile="09121234567", shares_held=20_000_000, shares_paid=5_000_000,
