@@ -82,7 +82,7 @@ LOOK = """
   const visible = (el) => (el.closest("select") || el).checkVisibility({visibilityProperty: true});
   const seen = (text, el) => {
     // A digit inside a Latin word (UTF-8, A4, a hex hash) belongs to a code, not a number.
-    const numbers = text.split(/\s+/).some((word) => /[0-9]/.test(word) && !/[A-Za-z]/.test(word));
+    const numbers = text.split(/\\s+/).some((word) => /[0-9]/.test(word) && !/[A-Za-z]/.test(word));
     if (numbers && !el.closest(codes) && out.digits.length < 5) out.digits.push(text.slice(0, 80) + "  @ " + path(el));
     const words = text.match(/[a-z][a-z0-9_]*\\.[a-z0-9_.]+/g) || [];
     const m = text.match(RAW) || words.find((w) => keys.has(w));
