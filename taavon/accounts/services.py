@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from taavon.audit.services import record, snapshot
 from taavon.core.identifiers import clean_national_code
 from taavon.core.persian import to_ascii_digits
+from taavon.core.templatetags.taavon_format import fadigits
 from taavon.notifications.services import send_sms
 
 from . import devices, scoping
@@ -223,9 +224,10 @@ def request_login_code(*, national_code: str, user: User | None = None, resend: 
     _count_code_sent(national_code)
     if not mobile:
         return CodeRequest(national_code=national_code, expires_at=expires_at)
+    # The count in the reader's digits; the code itself in ASCII, which phones offer to fill in.
     text = gettext("Taavon login code: %(code)s. Valid for %(minutes)s minutes. Do not share it with anyone.") % {
         "code": code,
-        "minutes": CODE_LIFETIME_MINUTES,
+        "minutes": fadigits(CODE_LIFETIME_MINUTES),
     }
     send_sms(mobile, text, topic="login", sensitive=True)
     if settings.TAAVON_DEMO:
@@ -632,7 +634,7 @@ def request_confirmation_code(*, person_or_user, purpose_label, subject: str = "
     text = gettext(
         "Taavon confirmation code for %(purpose)s: %(code)s. Valid for %(minutes)s minutes. "
         "Do not share it with anyone."
-    ) % {"purpose": purpose_label, "code": code, "minutes": CODE_LIFETIME_MINUTES}
+    ) % {"purpose": purpose_label, "code": code, "minutes": fadigits(CODE_LIFETIME_MINUTES)}
     send_sms(mobile, text, topic="confirm", sensitive=True)
     if settings.TAAVON_DEMO:
         logger.info("Demo mode: confirmation code for %s is %s", national_code, code)

@@ -234,11 +234,37 @@ def audit_history(cooperative: Cooperative) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(cooperative_id=cooperative.pk).select_related("actor").order_by("-at", "-id")
 
 
+# Names of what events record beside a model's own fields (the member import's counts, a
+# session's facts), so the history reads in words in both languages, never a raw key.
 FIELD_LABELS = {
     "unverified": _("members not verified"),
     "effective_on": _("effective on"),
     "reason": _("reason"),
+    "filename": _("file"),
+    "rows": _("rows"),
+    "valid": _("valid rows"),
+    "errors": _("rows with errors"),
+    "columns": _("columns read as"),
+    "remapped": _("columns changed"),
+    "imported": _("members imported"),
+    "people_created": _("people added to the register"),
+    "skipped": _("rows left out"),
+    "rejected_in_preview": _("rows refused in the preview"),
+    "share_price": _("price of one share"),
+    "drafted_at": _("drafted at"),
+    "items": _("agenda items"),
+    "approvals_cleared": _("approvals cleared"),
+    "person_id": _("person"),
+    "by_secretary": _("by the secretary"),
+    "method": _("login method"),
+    "proxies_revoked": _("proxies revoked"),
+    "note": _("note"),
+    "digest": _("digest"),
+    "approved_at": _("approved at"),
+    "seated": _("seated"),
 }
+# What a member file's column was read as: a field of the person or the membership, or nothing.
+_COLUMN_MODELS = ("registry.person", "registry.membership")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 
@@ -278,10 +304,28 @@ def _model_field(object_type: str, attname: str):
 EMPTY = "—"
 
 
-def _shown(field, value):
-    """A stored audit value in the form people read: choice labels, Jalali dates, a dash for nothing."""
-    if value is None or value == "" or value == []:
+def _column_read_as(key) -> str:
+    if key == "ignore":
+        return str(_("ignored"))
+    for model in _COLUMN_MODELS:
+        field = _model_field(model, str(key))
+        if field is not None:
+            return str(field.verbose_name)
+    return str(key)
+
+
+def _shown(field, value, attname: str = ""):
+    """A stored audit value in the form people read: choice labels, Jalali dates, yes or no, a
+    mapping as «key: value» pairs, a dash for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, dict):
+        shown = _column_read_as if attname == "columns" else (lambda v: _shown(None, v))
+        return str(_(", ")).join(f"{key}: {shown(v)}" for key, v in value.items())
+    if isinstance(value, list):
+        return str(_(", ")).join(str(_shown(None, v)) for v in value)
     if field is not None and getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if field is not None and field.is_relation and field.related_model is not None:
@@ -305,5 +349,5 @@ def describe_event(event: AuditEvent) -> EventView:
     for attname, before, after in event.changes():
         field = _model_field(event.object_type, attname)
         label = FIELD_LABELS.get(attname) or (field.verbose_name if field is not None else attname)
-        changes.append(Change(str(label), _shown(field, before), _shown(field, after)))
+        changes.append(Change(str(label), _shown(field, before, attname), _shown(field, after, attname)))
     return EventView(event, audit_label(event.action), changes)

@@ -190,7 +190,17 @@ def close_election(item, votes, *, ballots=None, represented=0):
         {c.pk: n for c, n in votes.items()}, [c.pk for c in votes], seats=item.seats, alternates=item.alternates,
         seed=law.draw_seed(item.pk, head),
     )
-    result = {**outcome.as_dict(), "names": {str(c.pk): c.person.full_name for c in votes}}
+    places = {pk: "elected" for pk in outcome.elected} | {pk: "alternate" for pk in outcome.alternates}
+    rows = [
+        {"id": c.pk, "person": c.person_id, "name": c.person.full_name, "votes": n, "outcome": places.get(c.pk, "")}
+        for c, n in votes.items()
+    ]
+    rows.sort(key=lambda r: (r["outcome"] != "elected", r["outcome"] != "alternate", -r["votes"], r["id"]))
+    # The shape ballot_box.close_item stores, so the pages show names and not candidate ids.
+    result = {
+        "kind": "election", "ballots": ballots, **outcome.as_dict(),
+        "names": {str(c.pk): c.person.full_name for c in votes}, "candidates": rows,
+    }
     item.state, item.closed_at, item.quorum_at_open = "closed", timezone.now(), quorum.as_dict()
     item.result, item.ballot_count, item.chain_head = result, ballots, head
     item.save()

@@ -11,7 +11,9 @@
      data-date-picker attribute, hashed like every static file);
    - data-confirm-dialog="id" on a form: shows <dialog id> (the consequence and the confirming form)
      instead of submitting; without the dialog support the form posts and the server asks on a page;
-   - data-dialog-close on a button inside a dialog: closes it. */
+   - data-dialog-close on a button inside a dialog: closes it;
+   - a table too wide for the screen (.table-responsive that scrolls) takes the keyboard's
+     focus, so it can be scrolled without a mouse (WCAG 2.1.1). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -62,4 +64,12 @@
     var dialog = closer && closer.closest("dialog");
     if (dialog) { dialog.close(); }
   });
+  function focusableScrollers(root) {
+    root.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+    });
+  }
+  focusableScrollers(document);
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollers(event.target); });
+  window.addEventListener("resize", function () { focusableScrollers(document); });
 })();
