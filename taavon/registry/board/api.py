@@ -10,12 +10,15 @@ from pydantic import field_validator
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action
+from taavon.core.api_errors import state_conflicts
 from taavon.core.api_inputs import jalali_date
 
 from ..models import BoardMeeting, Cooperative
 from . import selectors, services
 
 router = Router()
+# The board's present state refuses these (409); every other refusal is about what was sent (422).
+state_conflicts("no_board", "already_recorded")
 
 
 class DueOut(Schema):

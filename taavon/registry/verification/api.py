@@ -16,6 +16,7 @@ from ninja.pagination import paginate
 
 from taavon.accounts import auth
 from taavon.accounts.scoping import Action
+from taavon.core import api_errors
 from taavon.core.api_errors import ErrorOut
 from taavon.core.identifiers import is_valid_national_code
 from taavon.core.pagination import LimitOffset
@@ -178,10 +179,8 @@ def withdraw(request, cooperative_id: int, membership_id: int):
 
 
 def _conflict(exc: services.AlreadyDecided) -> dict:
-    return {
-        "detail": _("Someone decided this request first: it is now “%(state)s”.")
-        % {"state": exc.current.get_state_display()}
-    }
+    message = _("Someone decided this request first: it is now “%(state)s”.") % {"state": exc.current.get_state_display()}
+    return api_errors.body(api_errors.detail_for(409), [api_errors.error(None, "already_decided", message)])
 
 
 @queue_router.get(
