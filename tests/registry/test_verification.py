@@ -211,7 +211,7 @@ def test_two_supervisors_decide_the_same_request_one_wins_the_other_gets_409(cli
     second = helpers.Api(client, colleague).post(f"/verification-requests/{item.pk}/refuse", {"reason": "نادرست"})
     assert first.status_code == 200
     assert second.status_code == 409
-    assert second.json()["detail"] == "Someone decided this request first: it is now “Verified”."
+    assert helpers.field_errors(second)["__all__"] == ["Someone decided this request first: it is now “Verified”."]
     assert VerificationRequest.objects.get(pk=item.pk).decided_by == supervisor
 
 
