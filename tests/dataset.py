@@ -18,11 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from taavon.accounts.models import ApiToken, Role, RoleGrant, User
+from taavon.assemblies.convening.documents import add_agenda_document
 from taavon.assemblies.minutes.services import draft_minutes
 from taavon.assemblies.models import Assembly
 from taavon.core.persian import to_persian_digits
 from taavon.registry import services as registry
 from taavon.registry.imports import services as imports
+from taavon.registry.verification import services as verification
 from taavon.registry.models import ImportBatch, Membership, Person, Position
 from tests import helpers
 from tests.assemblies import factory
@@ -40,6 +42,9 @@ class Dataset:
     assemblies: dict[str, Assembly]
     proxies: dict[int, list[int]] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    document: int = 0
+    candidates: list[int] = field(default_factory=list)
+    verification: int = 0
 
     def values(self, name: str, namespace: str, role: str) -> list:
         """Every value a route parameter ``name`` takes in this dataset (the walk tries each)."""
@@ -55,6 +60,14 @@ class Dataset:
             return [single[name]]
         if name == "assembly_id":
             return [a.pk for a in self.assemblies.values()]
+        if name == "candidate_id":
+            return self.candidates
+        if name == "document_id":
+            return [self.document]
+        if name == "request_id":
+            return [self.verification]
+        if name == "verification_batch_id":
+            return []  # only requests of over 2,000 members make a batch: none here
         raise LookupError(name)
 
     def items_of(self, assembly_id: int) -> list[int]:
@@ -111,7 +124,8 @@ def build() -> Dataset:
         first_name="مهدی", last_name="کاظمی", mobile="09121234567", shares_held=20_000_000, shares_paid=5_000_000,
     )
     registry.update_membership(actor=officer, membership=added, shares_paid=15_000_000)
-    registry.verify_membership(actor=officer, membership=added)
+    verification.verify(actor=users["supervisor"], request=verification.request_verification(actor=officer, membership=added))
+    waiting = verification.request_verification(actor=officer, membership=member.person.memberships.get())
     position = registry.add_position(
         actor=officer, cooperative=coop, role="chair", person=member.person, term_start=datetime.date(2024, 1, 1)
     )
@@ -128,8 +142,13 @@ def build() -> Dataset:
 
     # The four states of an assembly, the dataset's members on every roll (member first: the chair).
     draft = factory.assembly(coop, members=0, title="مجمع عمومی فوق‌العاده: اصلاح اساسنامه", kind="extraordinary")
-    factory.motion(draft, "اصلاح ماده ۱۲ اساسنامه")
+    amendment = factory.motion(draft, "اصلاح ماده ۱۲ اساسنامه")
     factory.election(draft)
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    document = add_agenda_document(
+        actor=officer, item=amendment, title="متن پیشنهادی اصلاح اساسنامه", kind="statute_proposal",
+        upload=SimpleUploadedFile("amendment.pdf", pdf, content_type="application/pdf"),
+    )
 
     noticed = factory.assembly(coop, members=0, title="مجمع عمومی عادی به‌طور فوق‌العاده")
     election = factory.election(noticed, seats=3, alternates=1)
@@ -155,4 +174,6 @@ def build() -> Dataset:
     assemblies = {"draft": draft, "noticed": noticed, "in session": session, "closed": closed}
     proxies = {a.pk: list(a.proxies.values_list("pk", flat=True)) for a in assemblies.values()}
     return Dataset(coop, users, membership=member.person.memberships.get(), position=position, batch=batch,
-                   assemblies=assemblies, proxies=proxies, tokens=tokens)
+                   assemblies=assemblies, proxies=proxies, tokens=tokens, document=document.pk,
+                   candidates=list(election.candidates.values_list("pk", flat=True)),
+                   verification=waiting.pk)

@@ -304,8 +304,11 @@ def document_errors(schema: dict) -> dict:
     content = {"application/json": {"schema": {"$ref": _COMPONENT.format(model=ErrorOut.__name__)}}}
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
+            # An operation's own answers may be keyed by number (200) and the shared ones by text ("409"):
+            # one key per status, or the document has the same key twice once serialised.
+            responses = {str(status): answer for status, answer in operation.setdefault("responses", {}).items()}
+            operation["responses"] = responses
             for status, (description, applies) in _SHARED.items():
                 if applies(method, operation):
-                    responses.setdefault(status, {"description": description, "content": content})
+                    responses.setdefault(str(status), {"description": description, "content": content})
     return schema

@@ -108,7 +108,7 @@ def test_an_officer_adds_a_member_choosing_the_joining_day_from_the_calendar(pag
     person = helpers.person()
     page.locator("input[name=national_code]").fill(to_persian_digits(person.national_code))
     page.locator("main form button[type=submit]").first.click()
-    expect(page.get_by_role("alert").first).to_contain_text(person.full_name)
+    expect(page.get_by_role("alert").first).to_contain_text(to_persian_digits(person.full_name))
     membership = Membership.objects.get(cooperative=coop, person=person)
     assert membership.joined_on == datetime.date(2025, 4, 4)  # 15 Farvardin 1404
 

@@ -128,9 +128,11 @@ def test_the_director_who_is_a_member_holds_the_assembly_with_one_login(
     open_page(page, f"/assemblies/{assembly_id}/items/")
     motion = page.locator(f"[data-testid=item][data-item='{item.pk}']")
     motion.get_by_test_id("close-item").click()
+    motion.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()  # it asks first
     expect(motion).to_have_attribute("data-state", "closed")
     open_page(page, f"/assemblies/{assembly_id}/session/control/")
     page.get_by_test_id("close").click()
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
     expect(page.get_by_test_id("assembly-state")).to_be_visible()
     assembly.refresh_from_db()
     assert assembly.state == AssemblyState.CLOSED

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from taavon.registry.public.api import RATE, PublicRegisterThrottle
 
 from ..voting import ballot_box
+from ..voting.api import BulletinOut, bulletin_out
 from . import selectors as held
 
 router = Router(throttle=PublicRegisterThrottle(RATE))
@@ -34,16 +35,6 @@ class HeldAssemblyOut(Schema):
 
 class HeldAssemblyDetailOut(HeldAssemblyOut):
     items: list[HeldItemOut]
-
-
-class HeldBulletinOut(Schema):
-    item: int
-    genesis: str
-    chain_head: str
-    ballot_count: int
-    result: dict
-    ballots: list[dict]
-    next_after: str
 
 
 def _assembly_out(assembly) -> dict:
@@ -93,19 +84,10 @@ def held_assembly(request, national_id: str, assembly_id: int):
 
 @router.get(
     "/cooperatives/{national_id}/assemblies/{int:assembly_id}/items/{int:item_id}/bulletin",
-    response=HeldBulletinOut,
+    response=BulletinOut,
     summary="One page of a held assembly's bulletin board",
 )
 def held_bulletin(request, national_id: str, assembly_id: int, item_id: int, after: str = "", limit: int = 100):
     """Ballots in chain order, ``limit`` (at most 1000) after the receipt hash ``after``; follow ``next_after``."""
     assembly = held.held_assembly(national_id=national_id, assembly_id=assembly_id)
-    page = ballot_box.bulletin(held.decided_item(assembly, item_id), after=after, limit=limit)
-    return {
-        "item": page.item.pk,
-        "genesis": page.genesis,
-        "chain_head": page.chain_head,
-        "ballot_count": page.ballot_count,
-        "result": page.result,
-        "ballots": page.ballots,
-        "next_after": page.next_after,
-    }
+    return bulletin_out(ballot_box.bulletin(held.decided_item(assembly, item_id), after=after, limit=limit))

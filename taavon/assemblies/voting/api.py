@@ -160,6 +160,19 @@ class CandidateOut(Schema):
     photo_url: str | None = Field(None, description="the photo, shown to the assembly's readers; null without one")
 
 
+def bulletin_out(page) -> dict:
+    """A page of a bulletin board (:func:`ballot_box.bulletin`) as :class:`BulletinOut`."""
+    return {
+        "item": page.item.pk,
+        "genesis": page.genesis,
+        "chain_head": page.chain_head,
+        "ballot_count": page.ballot_count,
+        "result": page.result,
+        "ballots": page.ballots,
+        "next_after": page.next_after,
+    }
+
+
 def _item_out(item) -> dict:
     out = {
         "id": item.pk,
@@ -304,16 +317,7 @@ def bulletin(request, assembly_id: int, item_id: int, after: str = "", limit: in
     """Ballots in chain order, ``limit`` (at most 1000) after the receipt hash ``after``; follow
     ``next_after`` for the next page (empty on the last); 409 before voting closes. The whole board streams from
     ``/assemblies/<assembly_id>/items/<item_id>/bulletin.json``."""
-    page = ballot_box.bulletin(_item(request, item_id), after=after, limit=limit)
-    return {
-        "item": page.item.pk,
-        "genesis": page.genesis,
-        "chain_head": page.chain_head,
-        "ballot_count": page.ballot_count,
-        "result": page.result,
-        "ballots": page.ballots,
-        "next_after": page.next_after,
-    }
+    return bulletin_out(ballot_box.bulletin(_item(request, item_id), after=after, limit=limit))
 
 
 @router.post(
