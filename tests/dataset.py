@@ -24,8 +24,8 @@ from taavon.assemblies.models import Assembly
 from taavon.core.persian import to_persian_digits
 from taavon.registry import services as registry
 from taavon.registry.imports import services as imports
-from taavon.registry.verification import services as verification
 from taavon.registry.models import ImportBatch, Membership, Person, Position
+from taavon.registry.verification import services as verification
 from tests import helpers
 from tests.assemblies import factory
 
@@ -125,7 +125,11 @@ def build() -> Dataset:
     )
     registry.update_membership(actor=officer, membership=added, shares_paid=15_000_000)
     verification.verify(actor=users["supervisor"], request=verification.request_verification(actor=officer, membership=added))
-    waiting = verification.request_verification(actor=officer, membership=member.person.memberships.get())
+    newcomer = registry.add_member(
+        actor=officer, cooperative=coop, national_code=helpers.national_code(), joined_on=datetime.date(2024, 5, 1),
+        first_name="سارا", last_name="کریمی", mobile="09121234568", shares_held=1_000_000, shares_paid=1_000_000,
+    )
+    waiting = verification.request_verification(actor=officer, membership=newcomer)
     position = registry.add_position(
         actor=officer, cooperative=coop, role="chair", person=member.person, term_start=datetime.date(2024, 1, 1)
     )

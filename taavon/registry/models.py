@@ -588,4 +588,5 @@ class VerificationRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.membership_id}: {self.state}"
+        # Shown in the audit trail: whose verification, and where it stands, in words.
+        return f"{self.membership.person} · {self.get_state_display()}"

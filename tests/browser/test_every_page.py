@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -195,6 +196,7 @@ def test_every_page_fits_a_phone_speaks_persian_and_passes_axe_for_every_role(br
     roles = os.environ.get("CRAWL_ROLES", "").split(",") if os.environ.get("CRAWL_ROLES") else dataset.ROLES
     only = re.compile(os.environ.get("CRAWL_ONLY", ""))
     for role in roles:
+        cache.clear()  # the public pages' limit per address (60 a minute) is not what the crawl checks
         client = _client_for(ds.users[role])
         with translation.override("fa"):
             pages = [url for url in _pages_of(role, ds, client, not_pages) if only.search(url)]
@@ -204,6 +206,8 @@ def test_every_page_fits_a_phone_speaks_persian_and_passes_axe_for_every_role(br
         fa_page, en_page = fa.new_page(), en.new_page()
         for url in pages:
             crawled += 1
+            if crawled % 25 == 0:
+                cache.clear()
             fa_page.goto(live_server.url + url)
             look = fa_page.evaluate(LOOK, rule_keys)
             if look["width"] > look["screen"]:
