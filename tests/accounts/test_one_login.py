@@ -92,6 +92,7 @@ def test_with_the_code_alone_his_officer_pages_ask_for_his_password_then_open(en
     log_in_with_code(en, sms, coop.md.national_code)
     home = en.get(reverse("core:home")).content.decode()
     assert 'data-testid="act-as-official"' in home
+    assert 'data-testid="home-step-up"' in home  # the home says why his officer work is missing, and how to reach it
 
     refused = en.get(members_url(coop))
     assert refused.status_code == 403
