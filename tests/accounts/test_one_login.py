@@ -277,6 +277,9 @@ def test_the_api_login_is_documented_and_needs_no_authentication(client):
     assert re.search("strong", str(schema["components"]["schemas"]["LoginTokenOut"]))
 
 
+# Transactional: each connection's consumer closes the thread's database connection when it ends
+# (CONN_MAX_AGE 0), which inside a test's transaction could not be opened again on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_weak_login_watches_no_assembly_live_that_only_its_office_would_open(coop, settings):
     from asgiref.sync import async_to_sync
     from channels.routing import URLRouter
