@@ -33,7 +33,7 @@ from .forms import (
 from .models import Body, PositionRole
 from .verification import selectors as verification
 
-BOARD_ORDER = [
+BOARD_ORDER: list[str] = [
     PositionRole.CHAIR, PositionRole.VICE_CHAIR, PositionRole.SECRETARY, PositionRole.BOARD_MEMBER, PositionRole.ALTERNATE
 ]
 
